@@ -1,0 +1,28 @@
+// The table of batch jobs behind `iwsi JOB`: each job file defines one JobEntry (its options and
+// its driver) and registry.cc lists them. A driver is thin: options -> typed config -> library ->
+// committed HDF5 output.
+#pragma once
+
+#include <vector>
+
+#include "core/config.h"
+#include "runtime/runtime.h"
+
+namespace iwsi {
+
+struct JobEntry {
+  const char* name;
+  const char* summary;
+  void (*describe)(po::options_description& options);  // adds the job's options ("section.key")
+  int (*run)(const JobContext& context);                // returns the exit code
+};
+
+const std::vector<JobEntry>& all_jobs();
+
+// Option groups shared by several jobs.
+void describe_runtime_options(po::options_description& options);
+
+// One line per job (defined in each job's file).
+JobEntry check_job();
+
+}  // namespace iwsi

@@ -1,0 +1,86 @@
+// `iwsi JOB [options]`: MPI start-up, option parsing, the printed configuration, and the one
+// place where errors end the job. Any exception on any rank is logged with its rank and ends the
+// whole job with MPI_Abort, so a failed rank never leaves the others hanging in a collective.
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "core/build_info.h"
+#include "core/log.h"
+#include "job.h"
+
+namespace iwsi {
+namespace {
+
+void print_usage() {
+  std::cout << "usage: iwsi JOB [options]   (iwsi JOB --help lists a job's options)\n\njobs:\n";
+  for (const JobEntry& job : all_jobs()) std::printf("  %-10s %s\n", job.name, job.summary);
+  std::cout << "\nOptions come from the command line and from --config FILE.ini ([section] key = value);\n"
+               "the command line wins. Run under mpirun/srun for several ranks.\n";
+}
+
+po::options_description job_options(const JobEntry& job) {
+  po::options_description options(std::string("iwsi ") + job.name + " options");
+  job.describe(options);
+  describe_runtime_options(options);
+  return options;
+}
+
+std::set<std::string> every_option_name() {
+  std::set<std::string> names;
+  for (const JobEntry& job : all_jobs()) {
+    const std::set<std::string> mine = option_names(job_options(job));
+    names.insert(mine.begin(), mine.end());
+  }
+  return names;
+}
+
+int run_cli(const World& world, int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    if (world.rank() == 0) print_usage();
+    return args.empty() ? 1 : 0;
+  }
+  if (args[0] == "--version") {
+    if (world.rank() == 0) std::cout << "iwsi " << git_commit() << " (" << library_versions() << ")\n";
+    return 0;
+  }
+  const JobEntry* job = nullptr;
+  for (const JobEntry& candidate : all_jobs())
+    if (args[0] == candidate.name) job = &candidate;
+  IWSI_CHECK(job, "unknown job '", args[0], "' (iwsi --help lists the jobs)");
+
+  const po::options_description options = job_options(*job);
+  JobContext context{world, job->name,
+                     parse_job_options(job->name, options, {args.begin() + 1, args.end()}, every_option_name()),
+                     {}, broadcast(world.rank() == 0 ? utc_now_iso8601() : std::string())};
+  if (context.options.help) {
+    if (world.rank() == 0) std::cout << "usage: iwsi " << job->name << " [options]\n" << job->summary << "\n\n" << options;
+    return 0;
+  }
+  context.threads = choose_threads(context.get<int>("runtime.threads"), world.local_size());
+  use_compute_threads(context.threads.threads);
+  log_info0("iwsi ", job->name, " ", git_commit(), " on ", world.size(), " rank(s), ", context.threads.threads,
+            " thread(s) per rank (", context.threads.source, "); ", library_versions());
+  log_info0("effective configuration", context.options.config_file.empty() ? "" : " (" + context.options.config_file + " + command line)",
+            ":\n", context.options.effective_ini);
+  return job->run(context);
+}
+
+}  // namespace
+}  // namespace iwsi
+
+int main(int argc, char** argv) {
+  iwsi::World world(&argc, &argv);
+  try {
+    return iwsi::run_cli(world, argc, argv);
+  } catch (const std::exception& e) {
+    iwsi::log_error(e.what());
+    if (world.size() > 1) {
+      // Ranks that hit the same error report it too before the abort ends them all.
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      world.abort(1);
+    }
+    return 1;
+  }
+}

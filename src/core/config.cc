@@ -1,0 +1,185 @@
+#include "core/config.h"
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace iwsi {
+namespace {
+
+// The 1-based line of `key` (written "key" inside "[section]") in an INI file, 0 if not found.
+int ini_line_of(const std::string& file, const std::string& qualified) {
+  const size_t dot = qualified.rfind('.');
+  const std::string section = dot == std::string::npos ? "" : qualified.substr(0, dot);
+  const std::string key = dot == std::string::npos ? qualified : qualified.substr(dot + 1);
+  std::ifstream in(file);
+  std::string line, current;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const size_t start = line.find_first_not_of(" \t");
+    if (start == std::string::npos) continue;
+    if (line[start] == '[') {
+      current = line.substr(start + 1, line.find(']') - start - 1);
+      continue;
+    }
+    const size_t end = line.find_first_of(" \t=", start);
+    if (current == section && line.substr(start, end - start) == key) return number;
+  }
+  return 0;
+}
+
+// "--temperature" -> "--sampling.temperature" when exactly one option of the job ends in ".temperature".
+std::vector<std::string> expand_short_names(const std::string& job, const po::options_description& options,
+                                            std::vector<std::string> args) {
+  const std::set<std::string> names = option_names(options);
+  for (std::string& arg : args) {
+    if (arg.rfind("--", 0) != 0 || arg.size() == 2) continue;
+    const size_t equals = arg.find('=');
+    const std::string name = arg.substr(2, equals == std::string::npos ? std::string::npos : equals - 2);
+    if (names.count(name)) continue;
+    std::vector<std::string> matches;
+    for (const std::string& candidate : names)
+      if (candidate.size() > name.size() && candidate.compare(candidate.size() - name.size(), name.size(), name) == 0 &&
+          candidate[candidate.size() - name.size() - 1] == '.')
+        matches.push_back(candidate);
+    if (matches.size() == 1) {
+      arg = "--" + matches[0] + (equals == std::string::npos ? "" : arg.substr(equals));
+    } else if (matches.size() > 1) {
+      std::string list;
+      for (const std::string& m : matches) list += " --" + m;
+      fail("iwsi ", job, ": option --", name, " is ambiguous; use one of:", list);
+    }
+  }
+  return args;
+}
+
+void store_config_file(const std::string& job, const std::string& path, const po::options_description& options,
+                       const std::set<std::string>& known_options, po::variables_map& values) {
+  std::ifstream in(path);
+  IWSI_CHECK(in, "iwsi ", job, ": cannot read config file ", path);
+  po::parsed_options parsed(&options);
+  try {
+    parsed = po::parse_config_file(in, options, /*allow_unregistered=*/true);
+  } catch (const po::error& e) {
+    fail(path, ": ", e.what());
+  }
+  std::vector<po::option> mine;
+  for (const po::option& option : parsed.options) {
+    if (!option.unregistered) {
+      mine.push_back(option);
+    } else if (!known_options.count(option.string_key)) {
+      const int line = ini_line_of(path, option.string_key);
+      fail(path, line ? ":" + std::to_string(line) : std::string(), ": unknown option '", option.string_key,
+           "' (no iwsi job has it; see iwsi ", job, " --help)");
+    }
+  }
+  parsed.options = mine;
+  try {
+    po::store(parsed, values);
+  } catch (const po::error& e) {
+    fail(path, ": ", e.what());
+  }
+}
+
+std::string value_text(const boost::any& value) {
+  auto number = [](double x) {
+    char text[32];
+    auto result = std::to_chars(text, text + sizeof text, x);
+    return std::string(text, result.ptr);
+  };
+  if (auto* v = boost::any_cast<std::string>(&value)) return *v;
+  if (auto* v = boost::any_cast<int>(&value)) return std::to_string(*v);
+  if (auto* v = boost::any_cast<int64_t>(&value)) return std::to_string(*v);
+  if (auto* v = boost::any_cast<double>(&value)) return number(*v);
+  if (auto* v = boost::any_cast<bool>(&value)) return *v ? "true" : "false";
+  return "<unprintable>";
+}
+
+}  // namespace
+
+std::set<std::string> option_names(const po::options_description& options) {
+  std::set<std::string> names;
+  for (const auto& option : options.options()) names.insert(option->long_name());
+  return names;
+}
+
+ParsedOptions parse_job_options(const std::string& job, const po::options_description& job_options,
+                                const std::vector<std::string>& args, const std::set<std::string>& known_options) {
+  po::options_description generic;
+  generic.add_options()("help,h", "print the options of this job with their defaults and exit")(
+      "config", po::value<std::string>(), "INI file with a [section] per option group; the command line wins");
+  po::options_description all;
+  all.add(generic).add(job_options);
+
+  ParsedOptions parsed;
+  try {
+    const auto style = po::command_line_style::unix_style ^ po::command_line_style::allow_guessing;
+    po::store(po::command_line_parser(expand_short_names(job, job_options, args)).options(all).style(style).run(),
+              parsed.values);
+  } catch (const po::error& e) {
+    fail("iwsi ", job, ": ", e.what(), " (see iwsi ", job, " --help)");
+  }
+  if (parsed.values.count("help")) {
+    parsed.help = true;
+    return parsed;
+  }
+  if (parsed.values.count("config")) {
+    parsed.config_file = parsed.values["config"].as<std::string>();
+    store_config_file(job, parsed.config_file, job_options, known_options, parsed.values);
+  }
+  try {
+    po::notify(parsed.values);
+  } catch (const po::error& e) {
+    fail("iwsi ", job, ": ", e.what(), " (see iwsi ", job, " --help)");
+  }
+  parsed.effective_ini = to_ini(job_options, parsed.values);
+  return parsed;
+}
+
+std::string to_ini(const po::options_description& options, const po::variables_map& values) {
+  std::ostringstream out;
+  std::string section = "\x01";
+  for (const auto& option : options.options()) {
+    const std::string& name = option->long_name();
+    const size_t dot = name.rfind('.');
+    const std::string this_section = dot == std::string::npos ? "" : name.substr(0, dot);
+    if (this_section != section) {
+      out << (section == "\x01" ? "" : "\n") << "[" << this_section << "]\n";
+      section = this_section;
+    }
+    if (!values.count(name)) continue;
+    const boost::any& value = values[name].value();
+    const std::string key = name.substr(dot + 1);
+    if (auto* list = boost::any_cast<std::vector<std::string>>(&value)) {
+      for (const std::string& item : *list) out << key << " = " << item << "\n";
+    } else {
+      out << key << " = " << value_text(value) << "\n";
+    }
+  }
+  return out.str();
+}
+
+void check_range(const std::string& name, double value, double low, double high, bool low_open) {
+  const bool ok = (low_open ? value > low : value >= low) && value <= high;
+  if (!ok) {
+    std::ostringstream interval;
+    interval << (low_open ? "(" : "[") << low << ", " << high << "]";
+    fail("option --", name, "=", value, " is outside ", interval.str());
+  }
+}
+
+std::string unescape(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size()) {
+      const char next = text[++i];
+      out += next == 'n' ? '\n' : next == 't' ? '\t' : next;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace iwsi

@@ -1,0 +1,21 @@
+// Sharding arithmetic, pure and MPI-free so it is tested without a world: which contiguous rows
+// [begin, end) of n belong to `rank` of `world`. Uneven splits give the first n % world ranks one
+// extra row; ranks beyond n get empty ranges.
+#pragma once
+
+#include <cstdint>
+
+namespace iwsi {
+
+struct ShardRange {
+  int64_t begin = 0, end = 0;
+  int64_t size() const { return end - begin; }
+};
+
+inline ShardRange shard_of(int64_t n, int rank, int world) {
+  const int64_t base = n / world, extra = n % world;
+  const int64_t begin = rank * base + (rank < extra ? rank : extra);
+  return {begin, begin + base + (rank < extra ? 1 : 0)};
+}
+
+}  // namespace iwsi

@@ -1,0 +1,107 @@
+#include "store/provenance.h"
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/sha256.h"
+#include "dist/world.h"
+#include "store/attributes.h"
+
+namespace iwsi {
+namespace fs = std::filesystem;
+
+std::string utc_now_iso8601() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+std::string hdf5_library_version() {
+  unsigned major = 0, minor = 0, release = 0;
+  H5get_libversion(&major, &minor, &release);
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
+}
+
+std::vector<InputRecord> describe_input(const std::string& path) {
+  IWSI_CHECK(fs::exists(path), "input not found: ", path);
+  std::vector<std::string> files;
+  if (fs::is_directory(path)) {
+    for (const auto& entry : fs::directory_iterator(path))
+      if (entry.is_regular_file()) files.push_back(entry.path().string());
+    std::sort(files.begin(), files.end());
+  } else {
+    files.push_back(path);
+  }
+  std::vector<InputRecord> records;
+  for (const std::string& file : files)
+    records.push_back({file, static_cast<int64_t>(fs::file_size(file)), sha256_file_hex(file)});
+  return records;
+}
+
+std::vector<InputRecord> describe_inputs(const std::vector<std::string>& paths) {
+  // Rank 0 alone touches the files; an error there must reach every rank, so it travels too.
+  std::string text, error;
+  if (world_rank_or_zero() == 0) {
+    try {
+      std::vector<InputRecord> all;
+      for (const std::string& path : paths) {
+        std::vector<InputRecord> records = describe_input(path);
+        all.insert(all.end(), records.begin(), records.end());
+      }
+      text = inputs_to_json(all);
+    } catch (const Error& e) {
+      error = e.what();
+    }
+  }
+  error = broadcast(error);
+  IWSI_CHECK(error.empty(), error);
+  return inputs_from_json(broadcast(text));
+}
+
+std::string inputs_to_json(const std::vector<InputRecord>& inputs) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const InputRecord& input : inputs)
+    array.push_back({{"path", input.path}, {"size", input.size}, {"sha256", input.sha256}});
+  return array.dump();
+}
+
+std::vector<InputRecord> inputs_from_json(const std::string& text) {
+  std::vector<InputRecord> inputs;
+  for (const auto& item : nlohmann::json::parse(text))
+    inputs.push_back({item.at("path").get<std::string>(), item.at("size").get<int64_t>(),
+                      item.at("sha256").get<std::string>()});
+  return inputs;
+}
+
+void write_provenance(hid_t file, const Provenance& p) {
+  set_attribute(file, "job", p.job);
+  set_attribute(file, "config", p.config);
+  set_attribute(file, "git_commit", p.git_commit);
+  set_attribute(file, "versions", p.versions);
+  set_attribute(file, "mpi_ranks", p.ranks);
+  set_attribute(file, "hostnames", p.hostnames);
+  set_attribute(file, "started_at", p.started_at);
+  set_attribute(file, "inputs", inputs_to_json(p.inputs));
+}
+
+Provenance read_provenance(hid_t file) {
+  Provenance p;
+  p.job = string_attribute(file, "job");
+  p.config = string_attribute(file, "config");
+  p.git_commit = string_attribute(file, "git_commit");
+  p.versions = string_attribute(file, "versions");
+  p.ranks = int_attribute(file, "mpi_ranks");
+  p.hostnames = string_attribute(file, "hostnames");
+  p.started_at = string_attribute(file, "started_at");
+  p.inputs = inputs_from_json(string_attribute(file, "inputs"));
+  return p;
+}
+
+}  // namespace iwsi

@@ -1,0 +1,178 @@
+// The HDF5 store under MPI: every rank contributes its rows (uneven shares, one rank with none)
+// to ONE file with collective writes; the file reads back identically with any sharding, in
+// this process and with h5py; only commit() makes a file look finished.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "dist/shard.h"
+#include "dist/world.h"
+#include "store/attributes.h"
+#include "store/columns.h"
+#include "store/output_file.h"
+#include "test_paths.h"
+
+namespace iwsi {
+namespace {
+
+int rank() { return world_rank_or_zero(); }
+int world_size() { return world_size_or_one(); }
+
+// Same directory on every rank.
+std::string shared_scratch(const std::string& name) {
+  return broadcast(rank() == 0 ? testing::scratch_dir(name) : std::string());
+}
+
+// Uneven shares: rank 1 contributes nothing, the others 2 + 3 * rank rows.
+int64_t rows_of_rank(int r) { return r == 1 ? 0 : 2 + 3 * r; }
+std::vector<int32_t> tokens_of(int64_t g) {
+  std::vector<int32_t> row;
+  for (int64_t j = 0; j < (g * 7) % 5; ++j) row.push_back(static_cast<int32_t>(1000 * g + j));
+  return row;
+}
+std::string text_of(int64_t g) { return g % 4 == 0 ? "" : "question " + std::to_string(g) + " — ✓"; }
+
+Provenance test_provenance() {
+  Provenance p;
+  p.job = "iwsi test";
+  p.config = "[test]\nx = 1\n";
+  p.ranks = world_size();
+  p.started_at = "2026-11-21T00:00:00Z";
+  return p;
+}
+
+std::string write_uneven_file(const std::string& dir) {
+  const std::string path = dir + "/uneven.h5";
+  const int64_t first = exclusive_scan_sum(rows_of_rank(rank()));
+  std::vector<int64_t> index;
+  Ragged<int32_t> tokens;
+  TextColumn texts;
+  for (int64_t g = first; g < first + rows_of_rank(rank()); ++g) {
+    index.push_back(g);
+    tokens.push_back(tokens_of(g));
+    push_text(texts, text_of(g));
+  }
+  OutputFile out(path, "iwsi.test", 1, test_provenance());
+  {
+    H5Id table = h5_group(create_table(out.id(), "rows"), "rows");
+    write_column(table, "index", index);
+    write_ragged_column(table, "tokens", tokens);
+    write_ragged_column(table, "text", texts);
+    write_column(table, "empty", std::vector<double>{});
+  }
+  out.commit();
+  return path;
+}
+
+int64_t total_rows() {
+  int64_t total = 0;
+  for (int r = 0; r < world_size(); ++r) total += rows_of_rank(r);
+  return total;
+}
+
+TEST(Collectives, MatchClosedForms) {
+  const int n = world_size();
+  EXPECT_EQ(allreduce_sum(int64_t{rank()}), int64_t{n} * (n - 1) / 2);
+  EXPECT_EQ(exclusive_scan_sum(int64_t{rank()} + 1), int64_t{rank()} * (rank() + 1) / 2);
+  EXPECT_DOUBLE_EQ(allreduce_sum(0.5), 0.5 * n);
+  EXPECT_EQ(allreduce_sum(std::vector<int64_t>{1, rank()}), (std::vector<int64_t>{n, int64_t{n} * (n - 1) / 2}));
+  EXPECT_EQ(allreduce_max(int64_t{rank()}), n - 1);
+  const auto names = allgather("rank" + std::string(static_cast<size_t>(rank()), '+'));
+  ASSERT_EQ(static_cast<int>(names.size()), n);
+  EXPECT_EQ(names.back(), "rank" + std::string(static_cast<size_t>(n - 1), '+'));
+  EXPECT_EQ(broadcast(rank() == 0 ? "from zero" : "other"), "from zero");
+  EXPECT_TRUE(any_rank(rank() == n - 1));
+  EXPECT_EQ(all_ranks(rank() == 0), n == 1);
+}
+
+TEST(Store, UnevenCollectiveWriteReadsBackExactlyWithAnySharding) {
+  const std::string path = write_uneven_file(shared_scratch("uneven"));
+  H5Id file = open_output_for_read(path, "iwsi.test", 1);
+  H5Id table = h5_group(H5Gopen2(file, "rows", H5P_DEFAULT), "rows");
+  ASSERT_EQ(column_rows(table, "index"), total_rows());
+  ASSERT_EQ(column_rows(table, "tokens"), total_rows());
+  EXPECT_EQ(column_rows(table, "empty"), 0);
+  // Whole file, then a different sharding (reversed ranks) than the one that wrote it.
+  for (const ShardRange range : {ShardRange{0, total_rows()}, shard_of(total_rows(), world_size() - 1 - rank(), world_size())}) {
+    const auto index = read_column<int64_t>(table, "index", range.begin, range.end);
+    const auto tokens = read_ragged_column<int32_t>(table, "tokens", range.begin, range.end);
+    const auto texts = read_ragged_column<char>(table, "text", range.begin, range.end);
+    ASSERT_EQ(tokens.rows(), range.size());
+    for (int64_t i = 0; i < range.size(); ++i) {
+      EXPECT_EQ(index[i], range.begin + i);
+      EXPECT_EQ(tokens.row(i), tokens_of(range.begin + i)) << "row " << range.begin + i;
+      EXPECT_EQ(text_at(texts, i), text_of(range.begin + i));
+    }
+  }
+}
+
+TEST(Store, DebianH5pyReadsTheParallelFile) {
+  const std::string path = write_uneven_file(shared_scratch("h5py"));
+  if (rank() != 0) return;
+  const std::string script = testing::scratch_dir("h5py") + "/check.py";
+  std::ofstream(script) << "import sys, h5py\n"
+                           "f = h5py.File(sys.argv[1], 'r')\n"
+                           "assert f.attrs['complete'] == 1 and f.attrs['schema'] == 'iwsi.test', dict(f.attrs)\n"
+                           "t = f['rows']\n"
+                           "n = int(sys.argv[2])\n"
+                           "assert list(t['index'][:]) == list(range(n))\n"
+                           "off, val = t['tokens/offsets'][:], t['tokens/values'][:]\n"
+                           "assert off[0] == 0 and len(off) == n + 1 and off[-1] == len(val)\n"
+                           "for g in range(n):\n"
+                           "    assert list(val[off[g]:off[g+1]]) == [1000*g + j for j in range((g*7) % 5)], g\n"
+                           "to, tv = t['text/offsets'][:], t['text/values'][:].tobytes()\n"
+                           "for g in range(n):\n"
+                           "    want = '' if g % 4 == 0 else f'question {g} \\u2014 \\u2713'\n"
+                           "    assert tv[to[g]:to[g+1]].decode() == want, g\n";
+  const std::string command = "/usr/bin/python3 " + script + " " + path + " " + std::to_string(total_rows());
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+}
+
+TEST(Store, OnlyCommitMakesAFileLookFinished) {
+  const std::string path = shared_scratch("commit") + "/out.h5";
+  {
+    OutputFile out(path, "iwsi.test", 1, test_provenance());
+    write_column(out.id(), "x", std::vector<int32_t>{rank()});
+    barrier();
+    EXPECT_FALSE(std::filesystem::exists(path));
+    EXPECT_TRUE(std::filesystem::exists(temporary_path(path)));
+    EXPECT_FALSE(is_complete_output(path, "iwsi.test"));
+    try {
+      open_output_for_read(path, "iwsi.test", 1);
+      ADD_FAILURE() << "an unfinished file was opened";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("unfinished"), std::string::npos) << e.what();
+    }
+    barrier();
+    out.commit();
+  }
+  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_FALSE(std::filesystem::exists(temporary_path(path)));
+  EXPECT_TRUE(is_complete_output(path, "iwsi.test"));
+  EXPECT_FALSE(is_complete_output(path, "iwsi.other"));
+  H5Id file = open_output_for_read(path, "iwsi.test", 1);
+  const Provenance p = read_provenance(file);
+  EXPECT_EQ(p.job, "iwsi test");
+  EXPECT_EQ(p.config, "[test]\nx = 1\n");
+  EXPECT_EQ(p.ranks, world_size());
+  EXPECT_TRUE(has_attribute(file, "finished_at"));
+  EXPECT_THROW(open_output_for_read(path, "iwsi.test", 0), Error);  // newer than this reader
+}
+
+TEST(Store, InputsAreRecordedWithSizeAndSha256OnEveryRank) {
+  const std::string model = testing::shared_dir() + "/models/stories260K";
+  const auto records = describe_inputs({model + "/config.json", model});
+  ASSERT_GE(records.size(), 5u);
+  EXPECT_EQ(records[0].path, model + "/config.json");
+  EXPECT_EQ(records[0].sha256, "ce5c7b06eae42ad63cda75a4d7e37ec2c537aa4196ceae94391cc8016f8c4cac");
+  EXPECT_EQ(inputs_from_json(inputs_to_json(records)), records);
+  const auto everyone = allgather(inputs_to_json(records));
+  for (const std::string& other : everyone) EXPECT_EQ(other, everyone[0]);
+  EXPECT_THROW(describe_inputs({model + "/no-such-file"}), Error);
+}
+
+}  // namespace
+}  // namespace iwsi

@@ -1,0 +1,87 @@
+// Pure building blocks: SHA-256, sharding arithmetic, the thread policy, ragged rows, durations.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/progress.h"
+#include "core/sha256.h"
+#include "dist/shard.h"
+#include "dist/threads.h"
+#include "store/ragged.h"
+#include "test_paths.h"
+
+namespace iwsi {
+namespace {
+
+TEST(Sha256, MatchesPublishedTestVectors) {
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(sha256_hex(std::string(1000000, 'a')),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST(Sha256, FileHashEqualsTheHashRecordedForTheSharedModel) {
+  const std::string model = testing::shared_dir() + "/models/stories260K";
+  const auto reference = nlohmann::json::parse(std::ifstream(model + "/reference.json"));
+  for (const auto& [file, digest] : reference.at("files_sha256").items())
+    EXPECT_EQ(sha256_file_hex(model + "/" + file), digest.get<std::string>()) << file;
+}
+
+TEST(Shard, SplitsUnevenlyWithTheFirstRanksTakingOneMore) {
+  EXPECT_EQ(shard_of(10, 0, 3).begin, 0);
+  EXPECT_EQ(shard_of(10, 0, 3).end, 4);
+  EXPECT_EQ(shard_of(10, 1, 3).begin, 4);
+  EXPECT_EQ(shard_of(10, 2, 3).end, 10);
+}
+
+TEST(Shard, CoversEveryRowExactlyOnceForAnyWorldSize) {
+  for (int64_t n : {0, 1, 2, 5, 17, 1000})
+    for (int world = 1; world <= 9; ++world) {
+      int64_t expected_begin = 0;
+      for (int rank = 0; rank < world; ++rank) {
+        const ShardRange range = shard_of(n, rank, world);
+        EXPECT_EQ(range.begin, expected_begin);
+        EXPECT_GE(range.size(), 0);
+        EXPECT_LE(range.size(), n / world + 1);
+        expected_begin = range.end;
+      }
+      EXPECT_EQ(expected_begin, n);
+    }
+}
+
+TEST(Threads, ConfigBeatsSlurmBeatsCoresPerLocalRank) {
+  EXPECT_EQ(choose_threads(3, "8", 16, 2).threads, 3);
+  EXPECT_EQ(choose_threads(0, "8", 16, 2).threads, 8);
+  EXPECT_EQ(choose_threads(0, "8", 16, 2).source, "SLURM_CPUS_PER_TASK");
+  EXPECT_EQ(choose_threads(0, nullptr, 16, 4).threads, 4);
+  EXPECT_EQ(choose_threads(0, "", 2, 3).threads, 1);  // never zero
+  EXPECT_THROW(choose_threads(0, "lots", 2, 1), Error);
+}
+
+TEST(Ragged, RowsKeepTheirOwnLengthsIncludingEmptyOnes) {
+  Ragged<int32_t> column;
+  column.push_back({1, 2, 3});
+  column.push_back({});
+  column.push_back({4});
+  EXPECT_EQ(column.rows(), 3);
+  EXPECT_EQ(column.offsets, (std::vector<int64_t>{0, 3, 3, 4}));
+  EXPECT_EQ(column.row(2), std::vector<int32_t>{4});
+  EXPECT_TRUE(column.row(1).empty());
+  TextColumn texts;
+  push_text(texts, "héllo");
+  EXPECT_EQ(text_at(texts, 0), "héllo");
+}
+
+TEST(Progress, DurationsReadLikeAClock) {
+  EXPECT_EQ(format_duration(37.2), "37s");
+  EXPECT_EQ(format_duration(430), "7m10s");
+  EXPECT_EQ(format_duration(7500), "2h05m");
+  EXPECT_EQ(format_duration(-1), "?");
+}
+
+}  // namespace
+}  // namespace iwsi
