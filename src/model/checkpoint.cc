@@ -1,0 +1,198 @@
+// Loading and saving HF Llama/Qwen2 checkpoint directories (safetensors only).
+// The expected tensor list comes from the config (llama_slots), so loading and saving agree on
+// names and shapes by construction. Every error names the file and the tensor.
+#include "model/checkpoint.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+#include "model/safetensors.h"
+#include "model/torch_compat.h"
+
+namespace iwsi {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Slot {
+  std::string name;
+  std::vector<int64_t> shape;
+  torch::Tensor* tensor;
+};
+
+// Every tensor a model with this config has, with its HF name and shape, pointing into `m`.
+std::vector<Slot> llama_slots(Llama& m) {
+  const LlamaConfig& c = m.config;
+  const int64_t C = c.hidden_size, I = c.intermediate_size, D = c.head_dim;
+  const int64_t Dq = c.num_heads * D, Dkv = c.num_kv_heads * D;
+  m.layers.resize(c.num_layers);
+  std::vector<Slot> s;
+  s.push_back({"model.embed_tokens.weight", {c.vocab_size, C}, &m.embed});
+  auto linear = [&](const std::string& name, Linear& l, int64_t out, int64_t in, bool bias) {
+    s.push_back({name + ".weight", {out, in}, &l.weight});
+    if (bias) s.push_back({name + ".bias", {out}, &l.bias});
+  };
+  for (int64_t i = 0; i < c.num_layers; ++i) {
+    LlamaLayer& L = m.layers[i];
+    std::string p = "model.layers." + std::to_string(i) + ".";
+    s.push_back({p + "input_layernorm.weight", {C}, &L.input_norm});
+    s.push_back({p + "post_attention_layernorm.weight", {C}, &L.post_attention_norm});
+    linear(p + "self_attn.q_proj", L.q, Dq, C, c.attention_bias);
+    linear(p + "self_attn.k_proj", L.k, Dkv, C, c.attention_bias);
+    linear(p + "self_attn.v_proj", L.v, Dkv, C, c.attention_bias);
+    linear(p + "self_attn.o_proj", L.o, C, Dq, c.has_o_bias());
+    linear(p + "mlp.gate_proj", L.gate, I, C, c.mlp_bias);
+    linear(p + "mlp.up_proj", L.up, I, C, c.mlp_bias);
+    linear(p + "mlp.down_proj", L.down, C, I, c.mlp_bias);
+  }
+  s.push_back({"model.norm.weight", {C}, &m.final_norm});
+  if (!c.tie_word_embeddings) s.push_back({"lm_head.weight", {c.vocab_size, C}, &m.lm_head.weight});
+  return s;
+}
+
+// The opened safetensors files of a checkpoint and which file holds each tensor.
+struct Shards {
+  std::vector<std::unique_ptr<SafetensorsFile>> files;
+  std::map<std::string, const SafetensorsFile*> where;  // tensor name -> file
+};
+
+Shards open_shards(const std::string& dir) {
+  Shards sh;
+  fs::path index = fs::path(dir) / "model.safetensors.index.json", single = fs::path(dir) / "model.safetensors";
+  std::vector<std::string> shard_names;
+  nlohmann::json weight_map;
+  if (fs::exists(index)) {
+    std::ifstream in(index);
+    try {
+      weight_map = nlohmann::json::parse(in).at("weight_map");
+    } catch (const nlohmann::json::exception& ex) {
+      fail(index.string(), ": cannot read 'weight_map': ", ex.what());
+    }
+    std::set<std::string> uniq;
+    IWSI_CHECK(weight_map.is_object(), index.string(), ": 'weight_map' is not an object");
+    for (const auto& [name, file] : weight_map.items()) {
+      IWSI_CHECK(file.is_string(), index.string(), ": weight_map entry of tensor '", name, "' is not a file name");
+      uniq.insert(file.get<std::string>());
+    }
+    shard_names.assign(uniq.begin(), uniq.end());
+  } else {
+    IWSI_CHECK(fs::exists(single), "no model.safetensors or model.safetensors.index.json in ", dir);
+    shard_names.push_back("model.safetensors");
+  }
+  for (const std::string& name : shard_names) {
+    sh.files.push_back(std::make_unique<SafetensorsFile>((fs::path(dir) / name).string()));
+    const SafetensorsFile* f = sh.files.back().get();
+    for (const auto& [tensor, entry] : f->entries) {
+      auto [it, fresh] = sh.where.emplace(tensor, f);
+      IWSI_CHECK(fresh, "tensor '", tensor, "' is in both ", it->second->path, " and ", f->path);
+    }
+  }
+  for (const auto& [tensor, file] : weight_map.items()) {
+    auto it = sh.where.find(tensor);
+    IWSI_CHECK(it != sh.where.end() && fs::path(it->second->path).filename() == file.get<std::string>(), index.string(),
+               ": weight_map puts tensor '", tensor, "' in ", file.get<std::string>(), " but that file does not hold it");
+  }
+  return sh;
+}
+
+std::string shape_str(const std::vector<int64_t>& shape) {
+  std::ostringstream os;
+  os << torch::IntArrayRef(shape);
+  return os.str();
+}
+
+// A tied checkpoint may still carry lm_head.weight (some exporters write it); accept it only as an
+// exact copy of the embedding, since the model will use the embedding.
+bool is_redundant_tied_head(const Llama& m, const Shards& sh, const std::string& name) {
+  if (name != "lm_head.weight" || !m.config.tie_word_embeddings) return false;
+  const SafetensorsFile* f = sh.where.at(name);
+  const SafetensorsFile* e = sh.where.at("model.embed_tokens.weight");
+  torch::Tensor head = f->tensor(name), embed = e->tensor("model.embed_tokens.weight");
+  IWSI_CHECK(head.sizes() == embed.sizes() && head.scalar_type() == embed.scalar_type() && torch::equal(head, embed),
+             f->path, ": tensor 'lm_head.weight' differs from model.embed_tokens.weight but config.json says "
+             "tie_word_embeddings = true");
+  return true;
+}
+
+void reject_unexpected(const Llama& m, const Shards& sh, const std::vector<Slot>& slots) {
+  std::set<std::string> expected;
+  for (const Slot& s : slots) expected.insert(s.name);
+  const std::string inv_freq = "rotary_emb.inv_freq";  // a non-persistent buffer older exporters saved
+  for (const auto& [name, file] : sh.where) {
+    if (expected.count(name)) continue;
+    bool is_inv_freq = name.size() >= inv_freq.size() && name.compare(name.size() - inv_freq.size(), inv_freq.size(), inv_freq) == 0;
+    if (is_inv_freq || is_redundant_tied_head(m, sh, name)) continue;
+    fail(file->path, ": unexpected tensor '", name, "' (not part of a ", m.config.model_type,
+         " model with this config.json)");
+  }
+}
+
+}  // namespace
+
+Llama load_llama(const std::string& dir, torch::ScalarType dtype, torch::Device device) {
+  IWSI_CHECK(compute_dtype_supported(dtype, device), "load_llama ", dir, ": compute dtype ", dtype_name(dtype),
+             " is not supported on ", device.str(), " with this libtorch (use float32 or bfloat16)");
+  Llama m;
+  m.config = read_llama_config((fs::path(dir) / "config.json").string());
+  Shards sh = open_shards(dir);
+  std::vector<Slot> slots = llama_slots(m);
+  for (const Slot& s : slots) {
+    auto it = sh.where.find(s.name);
+    IWSI_CHECK(it != sh.where.end(), dir, ": missing tensor '", s.name, "' (",
+               sh.files.size() == 1 ? sh.files[0]->path : std::string("no shard holds it"), ")");
+    const SafetensorsFile& f = *it->second;
+    const SafetensorsEntry& e = f.entry(s.name);
+    IWSI_CHECK(e.dtype == "F32" || e.dtype == "F16" || e.dtype == "BF16", f.path, ": tensor '", s.name,
+               "' has dtype ", e.dtype, "; supported: F32, F16, BF16");
+    IWSI_CHECK(e.shape == s.shape, f.path, ": tensor '", s.name, "' has shape ", shape_str(e.shape), ", expected ",
+               shape_str(s.shape));
+    // The one conversion: from the mapped bytes straight to the compute dtype on the device. copy=true
+    // so a tensor never aliases the mapping even when dtype and device already match.
+    *s.tensor = f.tensor(s.name).to(device, dtype, /*non_blocking=*/false, /*copy=*/true);
+  }
+  reject_unexpected(m, sh, slots);
+  if (m.config.tie_word_embeddings) m.lm_head.weight = m.embed;
+  m.rope_inv_freq = rope_inverse_frequencies(m.config, device);
+  return m;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> llama_named_tensors(const Llama& model) {
+  Llama view = model;  // shallow: tensors are shared handles; llama_slots only needs addresses
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const Slot& s : llama_slots(view)) {
+    IWSI_CHECK(s.tensor->defined() && s.tensor->sizes() == torch::IntArrayRef(s.shape), "model tensor '", s.name,
+               "' is ", s.tensor->defined() ? "of shape " + shape_str(s.tensor->sizes().vec()) : std::string("missing"),
+               ", config says ", shape_str(s.shape));
+    out.emplace_back(s.name, *s.tensor);
+  }
+  return out;
+}
+
+void save_llama(const Llama& model, const std::string& dir, torch::ScalarType file_dtype) {
+  IWSI_CHECK(file_dtype == torch::kFloat32 || file_dtype == torch::kFloat16 || file_dtype == torch::kBFloat16,
+             "save_llama ", dir, ": file dtype must be float32, float16 or bfloat16");
+  auto tensors = llama_named_tensors(model);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  IWSI_CHECK(!ec, "save_llama: cannot create directory ", dir, ": ", ec.message());
+  write_safetensors((fs::path(dir) / "model.safetensors").string(), tensors, {{"format", "pt"}}, file_dtype);
+  fs::remove(fs::path(dir) / "model.safetensors.index.json", ec);
+
+  nlohmann::json config = model.config.to_json();
+  config["torch_dtype"] = dtype_name(file_dtype);
+  std::string path = (fs::path(dir) / "config.json").string(), tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << config.dump(2) << "\n";
+    IWSI_CHECK(out.good(), "save_llama: write error on ", tmp);
+  }
+  fs::rename(tmp, path, ec);
+  IWSI_CHECK(!ec, "save_llama: cannot rename ", tmp, " to ", path, ": ", ec.message());
+}
+
+}  // namespace iwsi
