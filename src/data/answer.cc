@@ -1,0 +1,142 @@
+// Final-answer extraction (docs/IWSI.md section 4); see answer.h for the contract.
+// Works on bytes: every character that matters (digits, signs, '=', '(', letters) is ASCII,
+// and multi-byte UTF-8 text around them is passed over untouched.
+#include "data/answer.h"
+
+#include <cctype>
+
+namespace iwsi {
+namespace {
+
+constexpr std::string_view kAnswerMarker = "the answer is";
+constexpr std::string_view kUnicodeMinus = "\xE2\x88\x92";  // U+2212
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+char to_lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+// Text after the last case-insensitive "the answer is", or nullopt if it never occurs.
+std::optional<std::string_view> after_last_marker(std::string_view text) {
+  if (text.size() < kAnswerMarker.size()) return std::nullopt;
+  for (size_t pos = text.size() - kAnswerMarker.size() + 1; pos-- > 0;) {
+    bool match = true;
+    for (size_t i = 0; i < kAnswerMarker.size() && match; ++i) match = to_lower(text[pos + i]) == kAnswerMarker[i];
+    if (match) return text.substr(pos + kAnswerMarker.size());
+  }
+  return std::nullopt;
+}
+
+// "1,080" -> "1080"; a comma not between two digits ("3, 4") is kept as punctuation.
+std::string drop_thousands_separators(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool separator =
+        text[i] == ',' && i > 0 && i + 1 < text.size() && is_digit(text[i - 1]) && is_digit(text[i + 1]);
+    if (!separator) out += text[i];
+  }
+  return out;
+}
+
+// Integer digits without leading zeros, fraction without trailing zeros, no "-0".
+std::string canonical_from_parts(bool negative, std::string_view int_digits, std::string_view frac_digits) {
+  while (int_digits.size() > 1 && int_digits.front() == '0') int_digits.remove_prefix(1);
+  while (!frac_digits.empty() && frac_digits.back() == '0') frac_digits.remove_suffix(1);
+  std::string value(int_digits.empty() ? "0" : int_digits);
+  if (!frac_digits.empty()) value += "." + std::string(frac_digits);
+  if (value == "0") negative = false;
+  return negative ? "-" + value : value;
+}
+
+size_t digits_end(std::string_view text, size_t pos) {
+  while (pos < text.size() && is_digit(text[pos])) ++pos;
+  return pos;
+}
+
+// A minus sign ending at `end` that is not a hyphen inside a word ("covid-19", "3-4").
+bool minus_ends_at(std::string_view text, size_t end) {
+  size_t start = end;
+  if (end >= 1 && text[end - 1] == '-')
+    start = end - 1;
+  else if (end >= kUnicodeMinus.size() &&
+           text.substr(end - kUnicodeMinus.size(), kUnicodeMinus.size()) == kUnicodeMinus)
+    start = end - kUnicodeMinus.size();
+  else
+    return false;
+  return start == 0 || !is_alnum(text[start - 1]);
+}
+
+bool negative_sign_before(std::string_view text, size_t number_start) {
+  if (minus_ends_at(text, number_start)) return true;
+  return number_start >= 1 && text[number_start - 1] == '$' && minus_ends_at(text, number_start - 1);  // "-$5"
+}
+
+std::optional<std::string> extract_choice(std::string_view tail) {
+  for (size_t i = 0; i + 2 < tail.size(); ++i) {
+    if (tail[i] == '(' && std::isalpha(static_cast<unsigned char>(tail[i + 1])) && tail[i + 2] == ')')
+      return std::string(1, static_cast<char>(std::toupper(static_cast<unsigned char>(tail[i + 1]))));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> first_number(std::string_view raw) {
+  const std::string text = drop_thousands_separators(raw);
+  size_t first_digit = 0;
+  while (first_digit < text.size() && !is_digit(text[first_digit])) ++first_digit;
+  if (first_digit == text.size()) return std::nullopt;
+  std::string_view view(text);
+  // ".5" is a number too: the first digit then belongs to a fraction.
+  const bool leading_point = first_digit > 0 && text[first_digit - 1] == '.';
+  const size_t int_end = digits_end(view, first_digit);
+  std::string_view int_digits, frac_digits;
+  if (leading_point) {
+    frac_digits = view.substr(first_digit, int_end - first_digit);
+  } else {
+    int_digits = view.substr(first_digit, int_end - first_digit);
+    if (int_end + 1 < text.size() && text[int_end] == '.' && is_digit(text[int_end + 1]))
+      frac_digits = view.substr(int_end + 1, digits_end(view, int_end + 1) - int_end - 1);
+  }
+  const size_t number_start = leading_point ? first_digit - 1 : first_digit;
+  return canonical_from_parts(negative_sign_before(view, number_start), int_digits, frac_digits);
+}
+
+std::optional<std::string> canonical_number(std::string_view literal) {
+  const std::string text = drop_thousands_separators(literal);
+  std::string_view view(text);
+  while (!view.empty() && std::isspace(static_cast<unsigned char>(view.front()))) view.remove_prefix(1);
+  while (!view.empty() && std::isspace(static_cast<unsigned char>(view.back()))) view.remove_suffix(1);
+  bool negative = false;
+  if (!view.empty() && (view.front() == '-' || view.front() == '+')) {
+    negative = view.front() == '-';
+    view.remove_prefix(1);
+  }
+  const size_t int_end = digits_end(view, 0);
+  std::string_view int_digits = view.substr(0, int_end), frac_digits;
+  if (int_end < view.size()) {
+    if (view[int_end] != '.') return std::nullopt;
+    frac_digits = view.substr(int_end + 1);
+    if (frac_digits.empty() || digits_end(frac_digits, 0) != frac_digits.size()) return std::nullopt;
+  }
+  if (int_digits.empty() && frac_digits.empty()) return std::nullopt;
+  return canonical_from_parts(negative, int_digits, frac_digits);
+}
+
+std::optional<std::string> extract_answer(std::string_view text, AnswerKind kind) {
+  const std::optional<std::string_view> tail = after_last_marker(text);
+  if (!tail) return std::nullopt;
+  if (kind == AnswerKind::choice) return extract_choice(*tail);
+  std::string_view value = *tail;
+  const size_t last_equals = value.rfind('=');
+  if (last_equals != std::string_view::npos) value = value.substr(last_equals + 1);
+  return first_number(value);
+}
+
+bool answers_equal(std::string_view a, std::string_view b) {
+  const auto number_a = canonical_number(a), number_b = canonical_number(b);
+  if (number_a && number_b) return *number_a == *number_b;
+  return a == b;
+}
+
+}  // namespace iwsi

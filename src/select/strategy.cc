@@ -1,0 +1,154 @@
+// The selection strategies of docs/IWSI.md section 5; see strategy.h. Every strategy except
+// "none" starts from D_c (the consistent rows); the percentile ones then apply the exact rule
+// of percentile.h to one score per row.
+#include "select/strategy.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <utility>
+
+#include "core/error.h"
+#include "select/percentile.h"
+
+namespace iwsi {
+namespace {
+
+std::string candidate_name(const CandidateRow& row) {
+  return "candidate (question " + std::to_string(row.question_index) + ", sample " + std::to_string(row.sample_index) +
+         ")";
+}
+
+void check_rows(const std::vector<CandidateRow>& rows) {
+  std::set<std::pair<int64_t, int64_t>> seen;
+  for (const CandidateRow& row : rows) {
+    IWSI_CHECK(seen.emplace(row.question_index, row.sample_index).second, candidate_name(row),
+               " appears more than once");
+    IWSI_CHECK(row.parsed || !row.consistent, candidate_name(row), " is marked consistent but has no parsed answer");
+  }
+}
+
+std::vector<int64_t> rows_where(const std::vector<CandidateRow>& rows, bool (*keep)(const CandidateRow&)) {
+  std::vector<int64_t> chosen;
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (keep(rows[i])) chosen.push_back(static_cast<int64_t>(i));
+  return chosen;
+}
+
+// The score a percentile strategy ranks by; throws naming the candidate when it is missing.
+double score_of(const CandidateRow& row, const std::string& strategy) {
+  if (strategy == "iwsi") {
+    IWSI_CHECK(row.ds.has_value(), candidate_name(row), " has no DS weight (strategy iwsi)");
+    return row.ds->w_ds;
+  }
+  if (strategy == "entropy") return row.question_entropy;
+  const std::optional<double>& score = strategy == "self" ? row.self_score : row.rm_score;
+  IWSI_CHECK(score.has_value(), candidate_name(row), " has no ", strategy, " score");
+  return *score;
+}
+
+// Keeps the k% of `eligible` rows with the best score (lowest for iwsi / entropy).
+std::pair<std::vector<int64_t>, double> keep_by_score(const std::vector<CandidateRow>& rows,
+                                                      const std::vector<int64_t>& eligible,
+                                                      const StrategyOptions& options) {
+  std::vector<Candidate> candidates;
+  for (int64_t i : eligible) {
+    const CandidateRow& row = rows[i];
+    const double score = score_of(row, options.name);
+    IWSI_CHECK(std::isfinite(score), candidate_name(row), ": ", options.name, " score must be finite, got ", score);
+    candidates.push_back({row.question_index, row.sample_index, score});
+  }
+  const bool lowest_first = options.name == "iwsi" || options.name == "entropy";
+  const Selection selection =
+      lowest_first ? keep_lowest_percent(candidates, options.k) : keep_highest_percent(candidates, options.k);
+  std::vector<int64_t> kept;
+  for (int64_t position : selection.kept) kept.push_back(eligible[position]);
+  return {kept, selection.threshold};
+}
+
+std::vector<double> training_weights(const std::vector<CandidateRow>& rows, const std::vector<int64_t>& kept,
+                                     const StrategyOptions& options) {
+  std::vector<double> weights(kept.size(), 1.0);
+  if (options.name != "iwsi-w") return weights;
+  IWSI_CHECK(std::isfinite(options.weight_cap) && options.weight_cap > 0, "weight_cap must be finite and > 0, got ",
+             options.weight_cap);
+  for (size_t i = 0; i < kept.size(); ++i) {
+    const CandidateRow& row = rows[kept[i]];
+    IWSI_CHECK(row.ds.has_value(), candidate_name(row), " has no DS weight (strategy iwsi-w)");
+    weights[i] = std::min(row.ds->w_prime, options.weight_cap);
+  }
+  return weights;
+}
+
+SelectionSummary summarize(const std::vector<CandidateRow>& rows, const std::vector<int64_t>& kept) {
+  SelectionSummary summary;
+  summary.candidates = static_cast<int64_t>(rows.size());
+  summary.kept = static_cast<int64_t>(kept.size());
+  int64_t correct = 0;
+  bool gold_known = !kept.empty();
+  for (int64_t i : kept) {
+    ++summary.kept_per_question[rows[i].question_index];
+    gold_known = gold_known && rows[i].correct.has_value();
+    if (rows[i].correct.value_or(false)) ++correct;
+  }
+  summary.questions_covered = static_cast<int64_t>(summary.kept_per_question.size());
+  if (gold_known) summary.share_correct = static_cast<double>(correct) / static_cast<double>(kept.size());
+  return summary;
+}
+
+}  // namespace
+
+const std::vector<std::string>& strategy_names() {
+  static const std::vector<std::string> names = {"none", "lmsi", "iwsi", "entropy", "self", "rm", "oracle", "iwsi-w"};
+  return names;
+}
+
+StrategyResult select_for_training(const std::vector<CandidateRow>& rows, const StrategyOptions& options) {
+  const auto& names = strategy_names();
+  if (std::find(names.begin(), names.end(), options.name) == names.end()) {
+    std::string valid;
+    for (const std::string& name : names) valid += (valid.empty() ? "" : ", ") + name;
+    fail("unknown selection strategy \"", options.name, "\" (valid: ", valid, ")");
+  }
+  check_percent(options.k);
+  check_rows(rows);
+  const std::string& name = options.name;
+  const std::vector<int64_t> eligible = name == "none"
+                                            ? rows_where(rows, [](const CandidateRow& r) { return r.parsed; })
+                                            : rows_where(rows, [](const CandidateRow& r) { return r.consistent; });
+  std::vector<int64_t> kept = eligible;
+  std::optional<double> sigma_k;
+  if (name == "iwsi" || name == "entropy" || name == "self" || name == "rm") {
+    auto [chosen, threshold] = keep_by_score(rows, eligible, options);
+    kept = std::move(chosen);
+    if (!kept.empty()) sigma_k = threshold;
+  } else if (name == "oracle") {
+    kept.clear();
+    for (int64_t i : eligible) {
+      IWSI_CHECK(rows[i].correct.has_value(), candidate_name(rows[i]), " has no gold correctness (strategy oracle)");
+      if (*rows[i].correct) kept.push_back(i);
+    }
+  }
+  std::sort(kept.begin(), kept.end(), [&](int64_t a, int64_t b) {
+    return std::make_pair(rows[a].question_index, rows[a].sample_index) <
+           std::make_pair(rows[b].question_index, rows[b].sample_index);
+  });
+  StrategyResult result{kept, training_weights(rows, kept, options), summarize(rows, kept)};
+  result.summary.eligible = static_cast<int64_t>(eligible.size());
+  result.summary.sigma_k = sigma_k;
+  return result;
+}
+
+void fill_ds_weights(std::vector<CandidateRow>& rows, const std::vector<double>& losses, double valid_mean, DsCaps caps,
+                     DsSide side) {
+  IWSI_CHECK(losses.size() == rows.size(), "fill_ds_weights: ", losses.size(), " losses for ", rows.size(), " rows");
+  IWSI_CHECK(std::isfinite(valid_mean) && valid_mean > 0, "valid mean loss must be finite and > 0, got ", valid_mean);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!rows[i].consistent) continue;
+    IWSI_CHECK(std::isfinite(losses[i]) && losses[i] > 0, candidate_name(rows[i]),
+               ": loss must be finite and > 0, got ", losses[i]);
+    rows[i].ds = ds_weight(losses[i], valid_mean, caps, side);
+  }
+}
+
+}  // namespace iwsi
