@@ -12,11 +12,11 @@ std::string where(hid_t table, const std::string& name) {
   return "column " + h5_name(table) + "/" + name;
 }
 
-// Collectively creates the 1-D dataset `name` of `total` elements and writes this rank's
-// `count` elements at `start` (one collective MPI-IO write; ranks with nothing select nothing).
+// Creates the 1-D dataset `name` of `total` elements and writes this rank's `count` elements at
+// `start`: with all ranks, one collective MPI-IO write (ranks with nothing select nothing).
 template <class T>
 void write_slab(hid_t parent, const std::string& name, const T* data, int64_t start, int64_t count,
-                int64_t total, const std::string& what) {
+                int64_t total, Writers writers, const std::string& what) {
   const hsize_t dims = static_cast<hsize_t>(total);
   H5Id file_space = h5_space(H5Screate_simple(1, &dims, nullptr), what);
   H5Id dataset = h5_dataset(H5Dcreate2(parent, name.c_str(), h5_native_type<T>(), file_space, H5P_DEFAULT,
@@ -31,7 +31,7 @@ void write_slab(hid_t parent, const std::string& name, const T* data, int64_t st
     h5_check(H5Sselect_none(memory_space), what);
   }
   H5Id transfer = h5_plist(H5Pcreate(H5P_DATASET_XFER), what);
-  h5_check(H5Pset_dxpl_mpio(transfer, H5FD_MPIO_COLLECTIVE), what);  // output files are always MPI-IO
+  if (writers == Writers::all_ranks) h5_check(H5Pset_dxpl_mpio(transfer, H5FD_MPIO_COLLECTIVE), what);
   const T dummy{};
   h5_check(H5Dwrite(dataset, h5_native_type<T>(), memory_space, file_space, transfer, count > 0 ? data : &dummy),
            "writing " + what);
@@ -64,32 +64,40 @@ std::vector<T> read_slab(hid_t parent, const std::string& name, int64_t begin, i
   return out;
 }
 
+// Where this writer's `count` items start, and how many all writers have together.
+std::pair<int64_t, int64_t> start_and_total(int64_t count, Writers writers) {
+  if (writers == Writers::this_rank) return {0, count};
+  return {exclusive_scan_sum(count), allreduce_sum(count)};
+}
+
 }  // namespace
 
 template <class T>
-void write_column(hid_t table, const std::string& name, const std::vector<T>& local_rows) {
+void write_column(hid_t table, const std::string& name, const std::vector<T>& local_rows, Writers writers) {
   const int64_t count = static_cast<int64_t>(local_rows.size());
-  const int64_t start = exclusive_scan_sum(count), total = allreduce_sum(count);
-  write_slab(table, name, local_rows.data(), start, count, total, where(table, name));
+  const auto [start, total] = start_and_total(count, writers);
+  write_slab(table, name, local_rows.data(), start, count, total, writers, where(table, name));
 }
 
 template <class T>
-void write_ragged_column(hid_t table, const std::string& name, const Ragged<T>& local_rows) {
+void write_ragged_column(hid_t table, const std::string& name, const Ragged<T>& local_rows, Writers writers) {
   const std::string what = where(table, name);
   H5Id group = h5_group(H5Gcreate2(table, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "creating " + what);
   set_attribute(group, "kind", "ragged");
   const int64_t rows = local_rows.rows(), values = static_cast<int64_t>(local_rows.values.size());
-  const int64_t row_start = exclusive_scan_sum(rows), total_rows = allreduce_sum(rows);
-  const int64_t value_start = exclusive_scan_sum(values), total_values = allreduce_sum(values);
-  write_slab(group.get(), "values", local_rows.values.data(), value_start, values, total_values, what + "/values");
+  const auto [row_start, total_rows] = start_and_total(rows, writers);
+  const auto [value_start, total_values] = start_and_total(values, writers);
+  write_slab(group.get(), "values", local_rows.values.data(), value_start, values, total_values, writers,
+             what + "/values");
   // Global offsets of this rank's rows; the rank holding the last row also writes the closing
   // offset (= total values), so offsets has rows + 1 entries whatever ranks have no rows.
   std::vector<int64_t> offsets;
   for (int64_t i = 0; i < rows; ++i) offsets.push_back(value_start + local_rows.offsets[i]);
-  const bool writes_end = row_start + rows == total_rows && (rows > 0 || (total_rows == 0 && world_rank_or_zero() == 0));
+  const bool writes_end = row_start + rows == total_rows &&
+                          (rows > 0 || writers == Writers::this_rank || (total_rows == 0 && world_rank_or_zero() == 0));
   if (writes_end) offsets.push_back(total_values);
   write_slab(group.get(), "offsets", offsets.data(), row_start, static_cast<int64_t>(offsets.size()), total_rows + 1,
-             what + "/offsets");
+             writers, what + "/offsets");
 }
 
 bool has_column(hid_t table, const std::string& name) { return H5Lexists(table, name.c_str(), H5P_DEFAULT) > 0; }
@@ -133,11 +141,12 @@ hid_t create_table(hid_t file, const std::string& name) {
 }
 
 #define IWSI_COLUMN_TYPES(T)                                                                      \
-  template void write_column<T>(hid_t, const std::string&, const std::vector<T>&);               \
-  template void write_ragged_column<T>(hid_t, const std::string&, const Ragged<T>&);             \
+  template void write_column<T>(hid_t, const std::string&, const std::vector<T>&, Writers);      \
+  template void write_ragged_column<T>(hid_t, const std::string&, const Ragged<T>&, Writers);    \
   template std::vector<T> read_column<T>(hid_t, const std::string&, int64_t, int64_t);           \
   template Ragged<T> read_ragged_column<T>(hid_t, const std::string&, int64_t, int64_t);
 IWSI_COLUMN_TYPES(char)
+IWSI_COLUMN_TYPES(int8_t)
 IWSI_COLUMN_TYPES(uint8_t)
 IWSI_COLUMN_TYPES(int32_t)
 IWSI_COLUMN_TYPES(int64_t)

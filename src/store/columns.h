@@ -5,6 +5,8 @@
 // the rows land in rank order; where a rank's rows start comes from an exclusive scan of the row
 // (and value) counts, and every rank writes its slab with one collective MPI-IO write.
 // Reading is per process (no collective), for any row range, so readers may use any rank count.
+// Writers::this_rank writes a file that one rank owns alone (no collective, no MPI-IO), e.g. the
+// per-chunk files a resumable job keeps.
 #pragma once
 
 #include <hdf5.h>
@@ -17,10 +19,14 @@
 
 namespace iwsi {
 
+enum class Writers { all_ranks, this_rank };
+
 template <class T>
-void write_column(hid_t table, const std::string& name, const std::vector<T>& local_rows);
+void write_column(hid_t table, const std::string& name, const std::vector<T>& local_rows,
+                  Writers writers = Writers::all_ranks);
 template <class T>
-void write_ragged_column(hid_t table, const std::string& name, const Ragged<T>& local_rows);
+void write_ragged_column(hid_t table, const std::string& name, const Ragged<T>& local_rows,
+                         Writers writers = Writers::all_ranks);
 
 bool has_column(hid_t table, const std::string& name);
 int64_t column_rows(hid_t table, const std::string& name);  // fixed or ragged

@@ -14,14 +14,15 @@ namespace fs = std::filesystem;
 std::string temporary_path(const std::string& path) { return path + ".tmp"; }
 
 OutputFile::OutputFile(const std::string& path, const std::string& schema, int64_t schema_version,
-                       const Provenance& provenance)
-    : path_(path) {
+                       const Provenance& provenance, Writers writers)
+    : path_(path), writers_(writers) {
+  const bool alone = writers == Writers::this_rank;
   const fs::path parent = fs::path(path).parent_path();
-  if (world_rank_or_zero() == 0 && !parent.empty()) fs::create_directories(parent);
-  barrier();
+  if ((alone || world_rank_or_zero() == 0) && !parent.empty()) fs::create_directories(parent);
+  if (!alone) barrier();
   const std::string tmp = temporary_path(path);
   H5Id access = h5_plist(H5Pcreate(H5P_FILE_ACCESS), "file access list");
-  h5_check(H5Pset_fapl_mpio(access, MPI_COMM_WORLD, MPI_INFO_NULL), "MPI-IO driver for " + tmp);
+  if (!alone) h5_check(H5Pset_fapl_mpio(access, MPI_COMM_WORLD, MPI_INFO_NULL), "MPI-IO driver for " + tmp);
   file_ = h5_file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access), "creating " + tmp);
   set_attribute(file_, "schema", schema);
   set_attribute(file_, "schema_version", schema_version);
@@ -34,6 +35,10 @@ void OutputFile::commit() {
   set_attribute(file_, "finished_at", utc_now_iso8601());
   set_attribute(file_, "complete", int64_t{1});
   file_.close_checked("closing " + temporary_path(path_));
+  if (writers_ == Writers::this_rank) {
+    fs::rename(temporary_path(path_), path_);
+    return;
+  }
   barrier();
   if (world_rank_or_zero() == 0) fs::rename(temporary_path(path_), path_);
   barrier();

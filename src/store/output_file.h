@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "store/columns.h"
 #include "store/h5.h"
 #include "store/provenance.h"
 
@@ -15,20 +16,23 @@ namespace iwsi {
 
 class OutputFile {
  public:
-  // Collective. Creates `<path>.tmp` (truncating a stale one) and stamps the root attributes
-  // schema, schema_version, complete = 0 and the provenance.
+  // Collective (unless `writers` is this_rank: a file this rank writes alone). Creates
+  // `<path>.tmp` (truncating a stale one) and stamps the root attributes schema,
+  // schema_version, complete = 0 and the provenance.
   OutputFile(const std::string& path, const std::string& schema, int64_t schema_version,
-             const Provenance& provenance);
+             const Provenance& provenance, Writers writers = Writers::all_ranks);
   OutputFile(OutputFile&&) = default;
   ~OutputFile() = default;  // uncommitted: the `.tmp` file stays, visibly unfinished
 
   hid_t id() const { return file_.get(); }
+  Writers writers() const { return writers_; }
   const std::string& path() const { return path_; }
   // Collective. finished_at + complete = 1, close, rename to the final path; all ranks see it after.
   void commit();
 
  private:
   std::string path_;
+  Writers writers_;
   H5Id file_;
 };
 
