@@ -1,0 +1,38 @@
+// Option groups shared by several jobs ([model], [sampling]) and their typed readers, so that every
+// job spells, defaults and validates them the same way.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "job.h"
+#include "data/dataset.h"
+#include "model/llama.h"
+#include "sample/engine.h"
+#include "tokenizer/tokenizer.h"
+
+namespace iwsi {
+
+void describe_data_options(po::options_description& options);
+void describe_model_options(po::options_description& options);
+void describe_sampling_options(po::options_description& options);
+
+struct LoadedModel {
+  std::string path;
+  Llama model;
+  Tokenizer tokenizer;
+  torch::Device device = torch::kCPU;
+};
+// Loads [model] path with its tokenizer on this rank's device (cuda:local_rank when there are GPUs),
+// and checks that the tokenizer's vocabulary fits the model's.
+LoadedModel load_model(const JobContext& context);
+
+// [data] options, validated.
+DatasetOptions dataset_options(const JobContext& context);
+// The files a dataset was read from (for provenance).
+std::string dataset_input(const DatasetOptions& options);
+
+// [sampling] options, validated; EOS ids from the tokenizer.
+SamplingParams sampling_params(const JobContext& context, const Tokenizer& tokenizer);
+EngineOptions engine_options(const JobContext& context);
+
+}  // namespace iwsi
