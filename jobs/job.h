@@ -24,5 +24,10 @@ void describe_runtime_options(po::options_description& options);
 
 // One line per job (defined in each job's file).
 JobEntry check_job();
+JobEntry decode_job();
+JobEntry generate_job();
+JobEntry weigh_job();
+JobEntry filter_job();
+JobEntry bench_job();
 
 }  // namespace iwsi

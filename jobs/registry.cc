@@ -4,7 +4,7 @@
 namespace iwsi {
 
 const std::vector<JobEntry>& all_jobs() {
-  static const std::vector<JobEntry> jobs = {check_job()};
+  static const std::vector<JobEntry> jobs = {check_job(), decode_job(), generate_job(), weigh_job(), filter_job(), bench_job()};
   return jobs;
 }
 

@@ -5,6 +5,8 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <cmath>
+
 #include "core/error.h"
 
 namespace iwsi {
@@ -101,6 +103,17 @@ std::vector<int64_t> allreduce_sum(const std::vector<int64_t>& values) {
   IWSI_MPI(MPI_Allreduce(values.data(), out.data(), static_cast<int>(values.size()), MPI_INT64_T, MPI_SUM,
                          MPI_COMM_WORLD));
   return out;
+}
+
+double exact_allreduce_sum(const std::vector<double>& local_values) {
+  constexpr double kScale = 4294967296.0;  // 2^32
+  int64_t fixed = 0;
+  for (double value : local_values) {
+    IWSI_CHECK(std::isfinite(value) && std::fabs(value) < 1073741824.0, "exact_allreduce_sum: value ", value,
+               " is not finite or too large");
+    fixed += static_cast<int64_t>(std::llround(value * kScale));
+  }
+  return static_cast<double>(allreduce_sum(fixed)) / kScale;
 }
 
 int64_t exclusive_scan_sum(int64_t value) {

@@ -44,6 +44,10 @@ double allreduce_sum(double value);
 int64_t allreduce_max(int64_t value);
 std::vector<double> allreduce_sum(const std::vector<double>& values);  // element-wise
 std::vector<int64_t> allreduce_sum(const std::vector<int64_t>& values);
+// Sum of `values` over every rank, each first rounded to a multiple of 2^-32 and added as an
+// integer, so the result has the same bits for any rank count and any split of the values
+// (a plain floating-point all-reduce does not). |value| must be below 2^30.
+double exact_allreduce_sum(const std::vector<double>& local_values);
 // Sum of `value` over the ranks below this one (0 on rank 0): where this rank's rows start.
 int64_t exclusive_scan_sum(int64_t value);
 // Rank `root`'s string on every rank.

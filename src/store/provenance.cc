@@ -30,6 +30,8 @@ std::string hdf5_library_version() {
 }
 
 std::vector<InputRecord> describe_input(const std::string& path) {
+  IWSI_CHECK(fs::exists(path) || !fs::exists(path + ".tmp"), path, " is unfinished (only ", path,
+             ".tmp exists): the job that writes it did not complete; run it again");
   IWSI_CHECK(fs::exists(path), "input not found: ", path);
   std::vector<std::string> files;
   if (fs::is_directory(path)) {

@@ -1,0 +1,162 @@
+// `iwsi filter`: the training set of one strategy (docs/IWSI.md sections 3 and 5) from a candidate
+// file and, for iwsi / iwsi-w, its weights file; the k-percentile rule is exact and the same for
+// any rank count (every rank computes the whole selection; ranks only share the writing).
+// Output: the kept candidate rows with their training weights and a summary (schema iwsi.selection).
+#include <cmath>
+#include <limits>
+#include <algorithm>
+#include <map>
+
+#include "core/log.h"
+#include "data/json_records.h"
+#include "dist/shard.h"
+#include "job.h"
+#include "pipeline/candidates_file.h"
+#include "pipeline/weights_file.h"
+#include "select/strategy.h"
+#include "store/attributes.h"
+#include "store/output_file.h"
+
+namespace iwsi {
+namespace {
+
+constexpr const char* kSelectionSchema = "iwsi.selection";
+constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+
+void describe(po::options_description& options) {
+  options.add_options()
+      ("filter.candidates", po::value<std::string>()->required(), "candidate file written by iwsi generate")
+      ("filter.weights", po::value<std::string>()->default_value(""), "weights file written by iwsi weigh (iwsi, iwsi-w)")
+      ("filter.output", po::value<std::string>()->required(), "selection file to write (HDF5)")
+      ("filter.strategy", po::value<std::string>()->default_value("iwsi"), "none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w")
+      ("filter.k", po::value<double>()->default_value(80.0), "percent kept by iwsi, entropy, self and rm, in (0, 100]")
+      ("filter.weight_cap", po::value<double>()->default_value(2.0), "C of iwsi-w: loss weight min(w', C)")
+      ("filter.rm_scores", po::value<std::string>()->default_value(""), "JSONL of {\"question\": i, \"sample\": j, \"score\": x} (rm)");
+}
+
+// (question, sample) -> score from the reward-model file; every line checked.
+std::map<std::pair<int64_t, int64_t>, double> read_rm_scores(const std::string& path) {
+  std::map<std::pair<int64_t, int64_t>, double> scores;
+  for (const JsonRecord& record : read_jsonl(path)) {
+    const nlohmann::json& v = record.value;
+    IWSI_CHECK(v.is_object() && v.contains("question") && v.contains("sample") && v.contains("score") &&
+                   v["question"].is_number_integer() && v["sample"].is_number_integer() && v["score"].is_number(),
+               path, ":", record.line, ": expected {\"question\": int, \"sample\": int, \"score\": number}");
+    const double score = v["score"].get<double>();
+    IWSI_CHECK(std::isfinite(score), path, ":", record.line, ": score is not finite");
+    scores[{v["question"].get<int64_t>(), v["sample"].get<int64_t>()}] = score;
+  }
+  return scores;
+}
+
+std::vector<CandidateRow> candidate_table(const JobContext& context, hid_t candidates, const std::string& strategy) {
+  const CandidateRows rows = read_candidate_rows(candidates);
+  const AnswerRows answers = read_answer_rows(candidates);
+  const VoteRows votes = read_vote_rows(candidates);
+  std::vector<CandidateRow> table(rows.question_index.size());
+  for (size_t i = 0; i < table.size(); ++i) {
+    CandidateRow& row = table[i];
+    row.question_index = rows.question_index[i];
+    row.sample_index = rows.sample_index[i];
+    row.parsed = answers.parsed[i];
+    row.consistent = answers.consistent[i];
+    if (answers.correct[i] >= 0) row.correct = answers.correct[i] == 1;
+    row.question_entropy = votes.entropy[row.question_index];
+  }
+  const std::string weights_path = context.get<std::string>("filter.weights");
+  if (strategy == "iwsi" || strategy == "iwsi-w") {
+    IWSI_CHECK(!weights_path.empty(), "strategy ", strategy, " needs --filter.weights (the file iwsi weigh writes)");
+    H5Id weights_file = open_output_for_read(weights_path, kWeightsSchema, kWeightsVersion);
+    const WeightRows weights = read_weight_rows(weights_file);
+    IWSI_CHECK(weights.w_ds.size() == table.size(), weights_path, " has weights for ", weights.w_ds.size(),
+               " candidates but ", context.get<std::string>("filter.candidates"), " has ", table.size(),
+               ": it was computed from another candidate file");
+    for (size_t i = 0; i < table.size(); ++i) {
+      if (!table[i].consistent) continue;
+      IWSI_CHECK(std::isfinite(weights.w_ds[i]), weights_path, ": consistent candidate (question ",
+                 table[i].question_index, ", sample ", table[i].sample_index, ") has no DS weight");
+      table[i].ds = DsWeight{weights.w_prime[i], weights.w_ds[i]};
+    }
+  }
+  if (strategy == "rm") {
+    const std::string path = context.get<std::string>("filter.rm_scores");
+    IWSI_CHECK(!path.empty(), "strategy rm needs --filter.rm_scores");
+    const auto scores = read_rm_scores(path);
+    for (CandidateRow& row : table) {
+      const auto found = scores.find({row.question_index, row.sample_index});
+      if (found != scores.end()) row.rm_score = found->second;
+    }
+  }
+  IWSI_CHECK(strategy != "self", "strategy self needs the base model's 0-10 judgments, which no job computes yet");
+  return table;
+}
+
+void write_selection(const StrategyResult& result, const std::vector<CandidateRow>& table, const World& world,
+                     OutputFile& out) {
+  const ShardRange mine = shard_of(static_cast<int64_t>(result.kept_rows.size()), world.rank(), world.size());
+  std::vector<int64_t> rows, questions, samples;
+  std::vector<double> weights, w_ds;
+  for (int64_t i = mine.begin; i < mine.end; ++i) {
+    const CandidateRow& row = table[result.kept_rows[i]];
+    rows.push_back(result.kept_rows[i]);
+    questions.push_back(row.question_index);
+    samples.push_back(row.sample_index);
+    weights.push_back(result.weights[i]);
+    w_ds.push_back(row.ds ? row.ds->w_ds : kNone);
+  }
+  H5Id kept = h5_group(create_table(out.id(), "kept"), "kept");
+  write_column(kept, "row", rows);
+  write_column(kept, "question_index", questions);
+  write_column(kept, "sample_index", samples);
+  write_column(kept, "weight", weights);
+  write_column(kept, "w_ds", w_ds);
+  const SelectionSummary& s = result.summary;
+  set_attribute(out.id(), "candidates", s.candidates);
+  set_attribute(out.id(), "eligible", s.eligible);
+  set_attribute(out.id(), "kept", s.kept);
+  set_attribute(out.id(), "sigma_k", s.sigma_k.value_or(kNone));
+  set_attribute(out.id(), "questions_covered", s.questions_covered);
+  set_attribute(out.id(), "share_correct", s.share_correct.value_or(kNone));
+}
+
+int run(const JobContext& context) {
+  StrategyOptions options;
+  options.name = context.get<std::string>("filter.strategy");
+  options.k = context.get<double>("filter.k");
+  options.weight_cap = context.get<double>("filter.weight_cap");
+  check_range("filter.k", options.k, 0, 100, /*low_open=*/true);
+  check_range("filter.weight_cap", options.weight_cap, 0, 1e9, /*low_open=*/true);
+  const auto& names = strategy_names();
+  IWSI_CHECK(std::find(names.begin(), names.end(), options.name) != names.end(), "option --filter.strategy=",
+             options.name, " is not a strategy (none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w)");
+  const std::string candidates_path = context.get<std::string>("filter.candidates");
+  H5Id candidates = open_output_for_read(candidates_path, kCandidatesSchema, kCandidatesVersion);
+  std::vector<std::string> inputs = {candidates_path};
+  for (const char* name : {"filter.weights", "filter.rm_scores"})
+    if (!context.get<std::string>(name).empty()) inputs.push_back(context.get<std::string>(name));
+  const Provenance provenance = context.provenance(inputs);
+  const std::vector<CandidateRow> table = candidate_table(context, candidates, options.name);
+  const StrategyResult result = select_for_training(table, options);
+
+  OutputFile out(context.get<std::string>("filter.output"), kSelectionSchema, 1, provenance);
+  set_attribute(out.id(), "strategy", options.name);
+  set_attribute(out.id(), "k", options.k);
+  set_attribute(out.id(), "candidates_file", candidates_path);
+  write_selection(result, table, context.world, out);
+  out.commit();
+  const SelectionSummary& s = result.summary;
+  log_info0("filter ", options.name, " (k = ", options.k, "): kept ", s.kept, " of ", s.eligible, " eligible (",
+            s.candidates, " candidates), ", s.questions_covered, " questions covered",
+            s.sigma_k ? cat(", sigma_k = ", *s.sigma_k) : "",
+            s.share_correct ? cat(", ", 100 * *s.share_correct, "% of kept answers correct") : "");
+  return 0;
+}
+
+}  // namespace
+
+JobEntry filter_job() {
+  return {"filter", "the training set of one strategy (none, lmsi, iwsi, entropy, rm, oracle, iwsi-w) and its summary",
+          describe, run};
+}
+
+}  // namespace iwsi

@@ -1,0 +1,169 @@
+// `iwsi weigh`: the DS weight of every self-consistent candidate (docs/IWSI.md sections 2-3 step 3).
+// The base model scores each candidate in D_c and each valid sample with the per-sample answer loss;
+// the valid mean comes from an exact all-reduce of (sum, count); w' = mean / loss and
+// w_DS = max(w', 1/w'). Work is cut into fixed chunks of samples, each scored in one batch, and
+// ranks take contiguous runs of chunks, so the file is bit-identical for any rank count.
+#include <cmath>
+#include <limits>
+
+#include "core/log.h"
+#include "core/progress.h"
+#include "data/prompt.h"
+#include "data/text.h"
+#include "dist/shard.h"
+#include "job.h"
+#include "model/loss.h"
+#include "options.h"
+#include "pipeline/candidates_file.h"
+#include "pipeline/weights_file.h"
+#include "score/sft_tokens.h"
+#include "select/ds_weight.h"
+#include "store/attributes.h"
+#include "store/output_file.h"
+
+namespace iwsi {
+namespace {
+
+constexpr double kNotScored = std::numeric_limits<double>::quiet_NaN();
+
+void describe(po::options_description& options) {
+  options.add_options()
+      ("weigh.candidates", po::value<std::string>()->required(), "candidate file written by iwsi generate")
+      ("weigh.output", po::value<std::string>()->required(), "weights file to write (HDF5)")
+      ("weigh.loss_scope", po::value<std::string>()->default_value("answer"), "answer: answer tokens only; full: every token (the paper's code)")
+      ("weigh.ds_caps", po::value<std::string>()->default_value("none"), "none, or code: clip w' to [0, 2] and 1/w' at 5")
+      ("weigh.ds_side", po::value<std::string>()->default_value("both"), "both (the paper), high or low: which side of the valid mean counts as shifted")
+      ("weigh.chunk_size", po::value<int64_t>()->default_value(64), "samples scored together (fixed, so results do not depend on the rank count)")
+      ("weigh.max_batch_tokens", po::value<int64_t>()->default_value(16384), "padded tokens per forward pass at most");
+  describe_data_options(options);
+  describe_model_options(options);
+}
+
+struct Scorer {
+  const LoadedModel& loaded;
+  bool scope_full;
+  int64_t max_batch_tokens;
+
+  // Losses of (prompt, answer) texts, scored as one fixed chunk.
+  std::vector<double> losses(const std::vector<std::pair<std::string, std::string>>& texts) const {
+    std::vector<std::vector<int32_t>> prompts, answers;
+    for (const auto& [prompt, answer] : texts) {
+      SftTokens tokens = sft_tokens(loaded.tokenizer, prompt, answer);
+      prompts.push_back(std::move(tokens.prompt));
+      answers.push_back(std::move(tokens.answer));
+    }
+    return answer_nll(loaded.model, prompts, answers, scope_full, max_batch_tokens);
+  }
+};
+
+// This rank's contiguous run of fixed chunks of `items` items, as an item range.
+ShardRange my_items(int64_t items, int64_t chunk_size, const World& world) {
+  const int64_t chunks = (items + chunk_size - 1) / chunk_size;
+  const ShardRange mine = shard_of(chunks, world.rank(), world.size());
+  return {std::min(items, mine.begin * chunk_size), std::min(items, mine.end * chunk_size)};
+}
+
+ValidRows score_valid(const std::vector<Example>& valid, const Scorer& scorer, int64_t chunk_size, const World& world) {
+  const ShardRange mine = my_items(static_cast<int64_t>(valid.size()), chunk_size, world);
+  ValidRows rows;
+  for (int64_t begin = mine.begin; begin < mine.end; begin += chunk_size) {
+    std::vector<std::pair<std::string, std::string>> texts;
+    for (int64_t i = begin; i < std::min(mine.end, begin + chunk_size); ++i) {
+      texts.emplace_back(training_prompt(valid[i]), valid[i].rationale);
+      push_text(rows.id, valid[i].id);
+    }
+    for (double loss : scorer.losses(texts)) rows.loss.push_back(loss);
+  }
+  return rows;
+}
+
+int run(const JobContext& context) {
+  const std::string candidates_path = context.get<std::string>("weigh.candidates");
+  const std::string output = context.get<std::string>("weigh.output");
+  const std::string scope = context.get<std::string>("weigh.loss_scope");
+  IWSI_CHECK(scope == "answer" || scope == "full", "option --weigh.loss_scope=", scope, ": expected answer or full");
+  const DsCaps caps = parse_ds_caps(context.get<std::string>("weigh.ds_caps"));
+  const DsSide side = parse_ds_side(context.get<std::string>("weigh.ds_side"));
+  const int64_t chunk_size = context.get<int64_t>("weigh.chunk_size");
+  check_range("weigh.chunk_size", static_cast<double>(chunk_size), 1, 1e9);
+
+  const DatasetOptions data = dataset_options(context);
+  const DatasetSplits splits = load_dataset(data);
+  IWSI_CHECK(!splits.valid.empty(), "dataset ", data.name, ": the valid set is empty; DS weights need at least one ",
+             "labeled valid sample (--data.valid_size)");
+  for (const Example& example : splits.valid)
+    IWSI_CHECK(!example.rationale.empty(), "dataset ", data.name, ": valid sample ", example.id, " has no rationale to score");
+  H5Id candidates = open_output_for_read(candidates_path, kCandidatesSchema, kCandidatesVersion);
+  const LoadedModel loaded = load_model(context);
+  const Provenance provenance = context.provenance({candidates_path, dataset_input(data), loaded.path});
+  const Scorer scorer{loaded, scope == "full", context.get<int64_t>("weigh.max_batch_tokens")};
+  torch::NoGradGuard no_grad;
+
+  // The valid mean: an exact all-reduce of (sum, count).
+  const ValidRows valid = score_valid(splits.valid, scorer, chunk_size, context.world);
+  const double valid_mean = exact_allreduce_sum(valid.loss) / static_cast<double>(splits.valid.size());
+  IWSI_CHECK(std::isfinite(valid_mean) && valid_mean > 0, "the valid set's mean loss is ", valid_mean,
+             "; DS weights need a finite, positive mean");
+  log_info0("weigh: valid mean loss ", valid_mean, " nats over ", splits.valid.size(), " samples (", scope, " scope)");
+
+  // D_c: the rows of the candidate file that are consistent; this rank scores a run of chunks of them.
+  const AnswerRows answers = read_answer_rows(candidates);
+  std::vector<int64_t> consistent_rows;
+  for (size_t row = 0; row < answers.consistent.size(); ++row)
+    if (answers.consistent[row]) consistent_rows.push_back(static_cast<int64_t>(row));
+  const int64_t rows_total = static_cast<int64_t>(answers.consistent.size());
+  const int64_t consistent = static_cast<int64_t>(consistent_rows.size());
+  const ShardRange mine = my_items(consistent, chunk_size, context.world);
+  const auto row_of = [&](int64_t item) { return item == consistent ? rows_total : consistent_rows[item]; };
+  // Rows outside D_c go with the chunk after them; rank 0 also takes the rows before the first.
+  const int64_t first_row = mine.begin == 0 && context.world.rank() == 0 ? 0 : row_of(mine.begin);
+  const int64_t end_row = mine.end == consistent ? rows_total : row_of(mine.end);
+  const CandidateRows rows = read_candidate_rows(candidates, first_row, end_row);
+  const QuestionRows questions = read_question_rows(candidates);
+
+  WeightRows weights{std::vector<double>(end_row - first_row, kNotScored), std::vector<double>(end_row - first_row, kNotScored),
+                     std::vector<double>(end_row - first_row, kNotScored)};
+  Progress progress("weigh (rank 0's share)", mine.size(), "samples");
+  for (int64_t begin = mine.begin; begin < mine.end; begin += chunk_size) {
+    const int64_t end = std::min(mine.end, begin + chunk_size);
+    std::vector<std::pair<std::string, std::string>> texts;
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t local = consistent_rows[item] - first_row;
+      Example question;
+      question.question = text_at(questions.prompt, rows.question_index[local]);
+      texts.emplace_back(training_prompt(question), trim_whitespace(text_at(rows.text, local)));
+    }
+    const std::vector<double> losses = scorer.losses(texts);
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t local = consistent_rows[item] - first_row;
+      const double loss = losses[item - begin];
+      IWSI_CHECK(std::isfinite(loss) && loss > 0, candidates_path, ": candidate (question ", rows.question_index[local],
+                 ", sample ", rows.sample_index[local], ") has loss ", loss, "; cannot weigh it");
+      const DsWeight weight = ds_weight(loss, valid_mean, caps, side);
+      weights.loss[local] = loss;
+      weights.w_prime[local] = weight.w_prime;
+      weights.w_ds[local] = weight.w_ds;
+    }
+    progress.update(end - mine.begin);
+  }
+
+  OutputFile out(output, kWeightsSchema, kWeightsVersion, provenance);
+  set_attribute(out.id(), "valid_mean_loss", valid_mean);
+  set_attribute(out.id(), "loss_scope", scope);
+  set_attribute(out.id(), "ds_caps", context.get<std::string>("weigh.ds_caps"));
+  set_attribute(out.id(), "ds_side", context.get<std::string>("weigh.ds_side"));
+  set_attribute(out.id(), "candidates_file", candidates_path);
+  write_weight_rows(out.id(), weights);
+  write_valid_rows(out.id(), valid);
+  out.commit();
+  log_info0("weigh: ", consistent, " consistent candidates of ", rows_total, " weighed into ", output);
+  return 0;
+}
+
+}  // namespace
+
+JobEntry weigh_job() {
+  return {"weigh", "loss of every consistent candidate and valid sample under the base model; DS weights", describe, run};
+}
+
+}  // namespace iwsi
