@@ -15,6 +15,7 @@
 #include "job.h"
 #include "options.h"
 #include "pipeline/chunk_store.h"
+#include "runtime/stop_signal.h"
 #include "store/attributes.h"
 #include "store/output_file.h"
 
@@ -56,6 +57,7 @@ ClaimStats work_through_chunks(const JobContext& context, const GenerationSetup&
   Progress progress("generate", chunks, "chunks");
   WorkCounter counter;
   for (int64_t chunk = counter.claim(); chunk < chunks; chunk = counter.claim()) {
+    if (stop_requested()) break;  // a signal: leave the rest to the requeued job
     if (chunk_is_done(store, chunk)) {
       ++stats.resumed;
       continue;
@@ -141,6 +143,11 @@ int run(const JobContext& context) {
 
   torch::NoGradGuard no_grad;
   const ClaimStats stats = work_through_chunks(context, setup, splits.pool, store, chunk_size);
+  if (stop_requested_everywhere()) {
+    log_warn0("generate: stopped on a signal; ", allreduce_sum(stats.computed), " chunks finished in ", store.dir,
+              " are kept; run the same command again to resume");
+    return kExitRequeue;
+  }
   const int64_t resumed = allreduce_sum(stats.resumed);
   if (resumed > 0) log_info0("generate: resumed ", resumed, " chunks finished by an earlier run");
 

@@ -8,6 +8,7 @@
 #include "core/build_info.h"
 #include "core/log.h"
 #include "job.h"
+#include "runtime/stop_signal.h"
 
 namespace iwsi {
 namespace {
@@ -58,6 +59,7 @@ int run_cli(const World& world, int argc, char** argv) {
     if (world.rank() == 0) std::cout << "usage: iwsi " << job->name << " [options]\n" << job->summary << "\n\n" << options;
     return 0;
   }
+  install_stop_signal_handlers();
   context.threads = choose_threads(context.get<int>("runtime.threads"), world.local_size());
   use_compute_threads(context.threads.threads);
   log_info0("iwsi ", job->name, " ", git_commit(), " on ", world.size(), " rank(s), ", context.threads.threads,
