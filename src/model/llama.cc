@@ -1,7 +1,8 @@
 // The decoder forward pass with HF Llama semantics, the KV cache, RoPE frequencies, random init.
 // One forward handles prefill, chunked prefill and decode alike: new tokens attend causally to the
 // cache plus the block, with an optional per-row key mask for left padding. Deliberately no
-// sampling, no loss and no fused/custom kernels: plain torch ops that are the same in 1.13 and 2.x.
+// sampling and no loss; plain torch ops that are the same in 1.13 and 2.x, except the CPU decode
+// attention kernel (decode_attention.h) used for single-token float32 steps without autograd.
 #include "model/llama.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -10,6 +11,8 @@
 #include <limits>
 
 #include "core/error.h"
+#include "model/decode_attention.h"
+#include "model/lora.h"
 
 namespace iwsi {
 namespace {
@@ -27,7 +30,12 @@ torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, doub
   return weight * normed.to(x.scalar_type());
 }
 
-torch::Tensor linear(const torch::Tensor& x, const Linear& l) { return torch::linear(x, l.weight, l.bias); }
+// x W^T + bias, plus the LoRA term scale * dropout(x) A^T B^T when the projection has an adapter.
+// row_seeds: the model's lora_dropout_seeds (B), or undefined = no dropout (see lora_delta).
+torch::Tensor linear(const torch::Tensor& x, const Linear& l, const torch::Tensor& row_seeds = {}) {
+  torch::Tensor y = torch::linear(x, l.weight, l.bias);
+  return l.lora ? y + lora_delta(x, *l.lora, row_seeds) : y;
+}
 
 // cos and sign-folded sin tables for HF's rotate_half convention, (B, T, 1, D) in the compute dtype:
 // x*cos + rotate_half(x)*sin == x*cos + cat(x2, x1)*cat(-sin, sin), which saves the negation per layer.
@@ -146,6 +154,37 @@ Llama random_llama(const LlamaConfig& c, uint64_t seed, torch::ScalarType dtype,
   return m;
 }
 
+Llama initial_llama(const LlamaConfig& c, uint64_t seed, torch::ScalarType dtype, torch::Device device) {
+  constexpr double kStd = 0.02;  // HF initializer_range
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  auto normal = [&](std::vector<int64_t> shape) { return (torch::randn(shape, gen, torch::kFloat32) * kStd).to(device, dtype); };
+  auto ones = [&] { return torch::ones({c.hidden_size}, torch::TensorOptions().dtype(dtype).device(device)); };
+  auto lin = [&](int64_t out, int64_t in, bool bias) {
+    return Linear{normal({out, in}), bias ? torch::zeros({out}, torch::TensorOptions().dtype(dtype).device(device)) : torch::Tensor()};
+  };
+  Llama m;
+  m.config = c;
+  m.embed = normal({c.vocab_size, c.hidden_size});
+  const int64_t C = c.hidden_size, D = c.head_dim, I = c.intermediate_size;
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    LlamaLayer L;
+    L.input_norm = ones();
+    L.post_attention_norm = ones();
+    L.q = lin(c.num_heads * D, C, c.attention_bias);
+    L.k = lin(c.num_kv_heads * D, C, c.attention_bias);
+    L.v = lin(c.num_kv_heads * D, C, c.attention_bias);
+    L.o = lin(C, c.num_heads * D, c.has_o_bias());
+    L.gate = lin(I, C, c.mlp_bias);
+    L.up = lin(I, C, c.mlp_bias);
+    L.down = lin(C, I, c.mlp_bias);
+    m.layers.push_back(L);
+  }
+  m.final_norm = ones();
+  m.lm_head.weight = c.tie_word_embeddings ? m.embed : normal({c.vocab_size, C});
+  m.rope_inv_freq = rope_inverse_frequencies(c, device);
+  return m;
+}
+
 KVCache make_kv_cache(const Llama& model, int64_t batch, int64_t max_len) {
   const LlamaConfig& c = model.config;
   IWSI_CHECK(batch > 0 && max_len > 0, "make_kv_cache: batch and max_len must be positive");
@@ -173,16 +212,23 @@ torch::Tensor decoder_layers(const Llama& model, const torch::Tensor& ids_in, co
 
   torch::Tensor positions = positions_in.to(device);
   RopeTables rope = rope_tables(model, positions, dtype, 1.0);
-  RopeTables rope_q = rope_tables(model, positions, dtype, 1.0 / std::sqrt(static_cast<double>(D)));
-  torch::Tensor mask = attention_mask(past, T, key_valid, device);  // (B|1, 1, 1, T, Tk) or undefined
+  // The query tables: in float32/float64 the key tables times 1/sqrt(D) are the very products
+  // rope_tables would form (scale, then a no-op cast), so two multiplies replace a second build.
+  const double q_scale = 1.0 / std::sqrt(static_cast<double>(D));
+  RopeTables rope_q = dtype == accum_dtype(dtype) ? RopeTables{rope.cos * q_scale, rope.sin_signed * q_scale}
+                                                  : rope_tables(model, positions, dtype, q_scale);
+  // (B|1, 1, 1, T, Tk) or undefined; built on first use, as decode steps on the CPU never need it.
+  torch::Tensor mask;
+  bool mask_built = false;
 
   torch::Tensor h = torch::embedding(model.embed, ids);  // (B, T, C)
+  const torch::Tensor& seeds = model.lora_dropout_seeds;  // (B) or undefined: LoRA dropout masks per row
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const LlamaLayer& L = model.layers[l];
     torch::Tensor x = rms_norm(h, L.input_norm, c.rms_norm_eps);                              // (B, T, C)
-    torch::Tensor q = apply_rope(linear(x, L.q).view({B, T, H, D}), rope_q).transpose(1, 2);  // (B, H, T, D)
-    torch::Tensor k = apply_rope(linear(x, L.k).view({B, T, Hkv, D}), rope).transpose(1, 2);  // (B, Hkv, T, D)
-    torch::Tensor v = linear(x, L.v).view({B, T, Hkv, D}).transpose(1, 2);                    // (B, Hkv, T, D)
+    torch::Tensor q = apply_rope(linear(x, L.q, seeds).view({B, T, H, D}), rope_q).transpose(1, 2);  // (B, H, T, D)
+    torch::Tensor k = apply_rope(linear(x, L.k, seeds).view({B, T, Hkv, D}), rope).transpose(1, 2);  // (B, Hkv, T, D)
+    torch::Tensor v = linear(x, L.v, seeds).view({B, T, Hkv, D}).transpose(1, 2);                    // (B, Hkv, T, D)
     torch::Tensor keys = k, values = v;                                                       // (B, Hkv, Tk, D)
     if (cache) {
       torch::Tensor kc = cache->k.select(0, l), vc = cache->v.select(0, l);  // (B, Hkv, Tmax, D)
@@ -193,15 +239,22 @@ torch::Tensor decoder_layers(const Llama& model, const torch::Tensor& ids_in, co
     }
     // GQA without repeating K/V: query heads [g*G, (g+1)*G) share KV head g (HF repeat_kv order), so
     // they become G*T rows of one matmul against that head's keys.
-    torch::Tensor scores = torch::matmul(q.reshape({B, Hkv, G * T, D}), keys.transpose(-1, -2));  // (B, Hkv, G*T, Tk)
-    scores = scores.view({B, Hkv, G, T, Tk}).to(accum_dtype(dtype));
-    if (mask.defined()) scores = scores + mask;
-    torch::Tensor probs = torch::softmax(scores, -1).to(dtype).view({B, Hkv, G * T, Tk});
-    torch::Tensor att = torch::matmul(probs, values).view({B, H, T, D}).transpose(1, 2).reshape({B, T, H * D});
-    h = h + linear(att, L.o);
+    torch::Tensor att;  // (B, T, H*D)
+    if (decode_attention_applies(q, keys, values)) {
+      // A float32 CPU decode step: one loop kernel instead of libtorch's per-(row, head) tiny GEMMs.
+      att = decode_attention(q, keys, values, key_valid, past);
+    } else {
+      if (!mask_built) mask = attention_mask(past, T, key_valid, device), mask_built = true;
+      torch::Tensor scores = torch::matmul(q.reshape({B, Hkv, G * T, D}), keys.transpose(-1, -2));  // (B, Hkv, G*T, Tk)
+      scores = scores.view({B, Hkv, G, T, Tk}).to(accum_dtype(dtype));
+      if (mask.defined()) scores = scores + mask;
+      torch::Tensor probs = torch::softmax(scores, -1).to(dtype).view({B, Hkv, G * T, Tk});
+      att = torch::matmul(probs, values).view({B, H, T, D}).transpose(1, 2).reshape({B, T, H * D});
+    }
+    h = h + linear(att, L.o, seeds);
 
     x = rms_norm(h, L.post_attention_norm, c.rms_norm_eps);
-    h = h + linear(torch::silu(linear(x, L.gate)) * linear(x, L.up), L.down);
+    h = h + linear(torch::silu(linear(x, L.gate, seeds)) * linear(x, L.up, seeds), L.down, seeds);
   }
   if (cache) cache->length = Tk;
   return h;

@@ -1,13 +1,15 @@
 // The Llama-family decoder (Llama 2/3, Qwen2) as plain tensors and free functions: config, weights,
 // a KV cache, and one forward pass over a block of new tokens with Hugging Face semantics (RMSNorm in
 // float32, rotate_half RoPE with optional llama3 scaling, GQA, SwiGLU, float32 logits).
-// Deliberately not here: loading/saving (checkpoint.h), sampling loops, losses (loss.h), LoRA.
+// Deliberately not here: loading/saving (checkpoint.h), sampling loops, losses (loss.h), LoRA adapters
+// (lora.h; a Linear only carries one, and linear() adds its term).
 // forward() works under autograd (no in-place ops on weights/activations, nothing detached).
 #pragma once
 
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -41,9 +43,12 @@ LlamaConfig read_llama_config(const std::string& config_json_path);
 // Same checks on an already parsed object (`where` names its origin in errors).
 LlamaConfig llama_config_from_json(const nlohmann::json& j, const std::string& where);
 
+struct LoraWeights;  // model/lora.h
+
 struct Linear {
   torch::Tensor weight;  // (out, in)
   torch::Tensor bias;    // (out) or undefined
+  std::shared_ptr<LoraWeights> lora;  // null = plain linear; else y += scale * dropout(x) A^T B^T (lora.h)
 };
 
 struct LlamaLayer {
@@ -58,15 +63,24 @@ struct Llama {
   torch::Tensor final_norm;  // (C)
   Linear lm_head;            // weight aliases embed when tied
   torch::Tensor rope_inv_freq;  // (D/2) float32, after rope_scaling
+  // (B) int64 per-row seeds of LoRA dropout while training; undefined = no dropout (inference). Row b's
+  // masks are a pure function of (seed b, layer, module), whatever else shares its batch.
+  torch::Tensor lora_dropout_seeds;
 };
 
 // (D/2) float32 inverse frequencies theta^(-2i/D), then llama3 scaling if configured (as HF's
 // _compute_llama3_parameters). On `device`.
 torch::Tensor rope_inverse_frequencies(const LlamaConfig& config, torch::Device device = torch::kCPU);
 
-// A model with small random weights (normal, std 0.02; norms near 1): for tests and benchmarks.
+// A model with random weights of test-friendly scale (embeddings std 1, norms near 1): large,
+// varied logits for numerical tests and benchmarks. Not a training start: see initial_llama.
 Llama random_llama(const LlamaConfig& config, uint64_t seed, torch::ScalarType dtype = torch::kFloat32,
                    torch::Device device = torch::kCPU);
+
+// The start of training from scratch, as Hugging Face initializes Llama: every linear and the
+// embedding normal(0, initializer_range = 0.02), biases 0, norms 1 (initial loss ~ ln V).
+Llama initial_llama(const LlamaConfig& config, uint64_t seed, torch::ScalarType dtype = torch::kFloat32,
+                    torch::Device device = torch::kCPU);
 
 struct KVCache {
   torch::Tensor k, v;   // (L, B, Hkv, Tmax, D) each

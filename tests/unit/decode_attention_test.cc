@@ -1,0 +1,204 @@
+// The CPU decode attention kernel (model/decode_attention.h) against the torch ops it replaces: random
+// inputs with GQA (H=8 over Hkv=4, H=4 over Hkv=4), left padding, cache lengths on and off the kernel's
+// block of 8, odd head sizes, a block of queries (causal limit), fully masked and NaN queries, thread
+// counts; then forward()'s decode steps through the kernel vs the torch path, and stories260K's greedy
+// reference generations through the engine. Timings are not asserted anywhere.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "core/error.h"
+#include "model/checkpoint.h"
+#include "model/decode_attention.h"
+#include "model/llama.h"
+#include "sample/engine.h"
+#include "test_paths.h"
+#include "tokenizer/tokenizer.h"
+
+namespace iwsi {
+namespace {
+
+// The torch ops of decoder_layers() for the same inputs: the G query heads of a KV head as G*T rows
+// of one matmul, the additive lowest-float mask (causal limit and key_valid), softmax, matmul with V.
+torch::Tensor torch_attention(const torch::Tensor& q, const torch::Tensor& keys, const torch::Tensor& values,
+                              const torch::Tensor& key_valid, int64_t past) {
+  const int64_t B = q.size(0), H = q.size(1), T = q.size(2), D = q.size(3), Hkv = keys.size(1), Tk = keys.size(2);
+  const int64_t G = H / Hkv;
+  torch::Tensor scores = torch::matmul(q.reshape({B, Hkv, G * T, D}), keys.transpose(-1, -2)).view({B, Hkv, G, T, Tk});
+  torch::Tensor allowed = torch::arange(Tk).unsqueeze(0) <= torch::arange(past, past + T).unsqueeze(1);  // (T, Tk)
+  allowed = key_valid.defined() ? allowed.unsqueeze(0).logical_and(key_valid.unsqueeze(1)) : allowed.unsqueeze(0);
+  torch::Tensor mask = torch::zeros(allowed.sizes()).masked_fill(allowed.logical_not(), std::numeric_limits<float>::lowest());
+  torch::Tensor probs = torch::softmax(scores + mask.view({mask.size(0), 1, 1, T, Tk}), -1).view({B, Hkv, G * T, Tk});
+  return torch::matmul(probs, values).view({B, H, T, D}).transpose(1, 2).reshape({B, T, H * D});
+}
+
+struct Case {
+  int64_t B, H, Hkv, D, T, Tk;
+};
+
+// Inputs laid out as in decoder_layers(): q a transposed (B, T, H, D) projection scaled by 1/sqrt(D)
+// as RoPE's query table does, keys/values the first Tk positions of one layer of a (L, B, Hkv, Tmax, D)
+// cache, row b left-padded by (b * 3) % Tk keys (row 0 unpadded).
+struct Inputs {
+  torch::Tensor q, keys, values, key_valid;
+  int64_t past;
+};
+
+Inputs random_inputs(const Case& c, uint64_t seed) {
+  torch::manual_seed(seed);
+  Inputs in;
+  in.q = (torch::randn({c.B, c.T, c.H, c.D}) / std::sqrt(static_cast<double>(c.D))).transpose(1, 2);  // (B, H, T, D)
+  const int64_t Tmax = c.Tk + 5;
+  in.keys = torch::randn({2, c.B, c.Hkv, Tmax, c.D}).select(0, 1).narrow(2, 0, c.Tk);  // (B, Hkv, Tk, D)
+  in.values = torch::randn({2, c.B, c.Hkv, Tmax, c.D}).select(0, 1).narrow(2, 0, c.Tk);
+  in.key_valid = torch::ones({c.B, Tmax}, torch::kBool).narrow(1, 0, c.Tk);  // (B, Tk), a view like the engine's
+  for (int64_t b = 0; b < c.B; ++b) in.key_valid[b].narrow(0, 0, std::min((b * 3) % c.Tk, c.Tk - c.T)).fill_(false);
+  in.past = c.Tk - c.T;
+  return in;
+}
+
+double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+
+void expect_kernel_matches_torch(const Case& c) {
+  for (uint64_t seed : {1, 2}) {
+    const Inputs in = random_inputs(c, seed);
+    for (const torch::Tensor& valid : {in.key_valid, torch::Tensor()}) {
+      const torch::Tensor got = decode_attention(in.q, in.keys, in.values, valid, in.past);
+      const torch::Tensor want = torch_attention(in.q, in.keys, in.values, valid, in.past);
+      ASSERT_EQ(got.sizes(), want.sizes());
+      EXPECT_LE(max_abs_diff(got, want), 1e-6) << "B " << c.B << " H " << c.H << " Hkv " << c.Hkv << " D " << c.D
+                                               << " T " << c.T << " Tk " << c.Tk << " padded " << valid.defined();
+    }
+  }
+}
+
+TEST(DecodeAttention, MatchesTorchPathWithGqaEightOverFourHeads) {
+  for (int64_t Tk : {1, 7, 8, 33, 160}) expect_kernel_matches_torch({5, 8, 4, 8, 1, Tk});  // stories260K's heads
+}
+
+TEST(DecodeAttention, MatchesTorchPathWithFourOverFourHeads) {
+  for (int64_t Tk : {1, 9, 64, 159}) expect_kernel_matches_torch({4, 4, 4, 32, 1, Tk});  // the demo model's heads
+}
+
+TEST(DecodeAttention, MatchesTorchPathWithHeadSizesThatAreNotMultiplesOfEight) {
+  for (int64_t D : {4, 12, 20}) expect_kernel_matches_torch({3, 6, 2, D, 1, 21});
+}
+
+TEST(DecodeAttention, MatchesTorchPathForABlockOfQueriesUnderTheCausalLimit) {
+  for (int64_t Tk : {3, 17, 40}) expect_kernel_matches_torch({3, 8, 4, 16, 3, Tk});
+}
+
+TEST(DecodeAttention, AQueryWithNoVisibleKeyAveragesAllValuesLikeTheTorchPath) {
+  Inputs in = random_inputs({2, 4, 2, 8, 1, 11}, 3);
+  in.key_valid[1].fill_(false);  // row 1: a padding row, every key masked
+  const torch::Tensor got = decode_attention(in.q, in.keys, in.values, in.key_valid, in.past);   // (B, 1, H*D)
+  const torch::Tensor want = torch_attention(in.q, in.keys, in.values, in.key_valid, in.past);
+  EXPECT_LE(max_abs_diff(got, want), 1e-6);
+  // Uniform weights: each query head of KV head g gets the mean of g's values over all 11 keys.
+  const torch::Tensor mean = in.values[1].mean(1);  // (Hkv, D)
+  for (int64_t h = 0; h < 4; ++h)
+    EXPECT_LE(max_abs_diff(got[1][0].narrow(0, h * 8, 8), mean[h / 2]), 1e-6) << "head " << h;
+  EXPECT_TRUE(torch::isfinite(got).all().item<bool>());
+}
+
+TEST(DecodeAttention, ANanInOneRowGivesThatRowNanLikeTheTorchPath) {
+  Inputs in = random_inputs({3, 4, 2, 8, 1, 10}, 6);
+  in.q[1][2][0][3] = std::numeric_limits<float>::quiet_NaN();  // row 1, query head 2 (KV head 1)
+  const torch::Tensor got = decode_attention(in.q, in.keys, in.values, in.key_valid, in.past);  // (B, 1, H*D)
+  const torch::Tensor want = torch_attention(in.q, in.keys, in.values, in.key_valid, in.past);
+  EXPECT_TRUE(torch::equal(torch::isnan(got), torch::isnan(want)));
+  EXPECT_TRUE(torch::isnan(got[1][0].narrow(0, 2 * 8, 8)).all().item<bool>());
+  EXPECT_EQ(torch::isnan(got).sum().item<int64_t>(), 8);  // only that head of that row
+}
+
+TEST(DecodeAttention, ResultsDoNotDependOnTheThreadCount) {
+  const Inputs in = random_inputs({16, 8, 4, 8, 1, 50}, 7);
+  const int threads = torch::get_num_threads();
+  torch::set_num_threads(1);
+  const torch::Tensor one = decode_attention(in.q, in.keys, in.values, in.key_valid, in.past);
+  torch::set_num_threads(3);
+  const torch::Tensor three = decode_attention(in.q, in.keys, in.values, in.key_valid, in.past);
+  torch::set_num_threads(threads);
+  EXPECT_TRUE(torch::equal(one, three));  // bit for bit: each (row, KV head) is one task
+}
+
+TEST(DecodeAttention, AppliesOnlyToSingleTokenFloat32StepsWithoutGrad) {
+  const Inputs in = random_inputs({2, 4, 2, 8, 1, 6}, 4);
+  EXPECT_TRUE(decode_attention_applies(in.q, in.keys, in.values));
+  const Inputs block = random_inputs({2, 4, 2, 8, 2, 6}, 4);
+  EXPECT_FALSE(decode_attention_applies(block.q, block.keys, block.values));  // T = 2: prefill chunk
+  EXPECT_FALSE(decode_attention_applies(in.q.to(torch::kFloat64), in.keys.to(torch::kFloat64),
+                                        in.values.to(torch::kFloat64)));
+  EXPECT_FALSE(decode_attention_applies(in.q.clone().requires_grad_(true), in.keys, in.values));
+  EXPECT_FALSE(decode_attention_applies(in.q.contiguous().transpose(2, 3), in.keys, in.values));  // D not unit stride
+}
+
+TEST(DecodeAttention, RejectsOperandsThatDoNotFit) {
+  const Inputs in = random_inputs({2, 4, 2, 8, 1, 6}, 5);
+  EXPECT_THROW(decode_attention(in.q, in.keys, in.values.narrow(2, 0, 5), in.key_valid, in.past), Error);
+  EXPECT_THROW(decode_attention(in.q, in.keys, in.values, in.key_valid.narrow(1, 0, 5), in.past), Error);
+  EXPECT_THROW(decode_attention(in.q, in.keys, in.values, in.key_valid, in.past + 1), Error);  // query past the keys
+  EXPECT_THROW(decode_attention(in.q.narrow(1, 0, 3), in.keys, in.values, in.key_valid, in.past), Error);  // 3 % 2
+}
+
+// ---- through the model ---------------------------------------------------------------------------
+
+// A decode step of forward() takes the kernel; the same step with an embedding that requires grad
+// (under grad mode) takes the torch path. Left-padded rows, GQA, two decode steps after a prefill.
+TEST(DecodeAttention, ForwardDecodeStepsMatchTheTorchPath) {
+  torch::set_num_threads(1);
+  LlamaConfig c;
+  c.vocab_size = 50, c.hidden_size = 32, c.intermediate_size = 48, c.num_layers = 2, c.num_heads = 4,
+  c.num_kv_heads = 2, c.head_dim = 8, c.max_position_embeddings = 64;
+  const Llama kernel_model = random_llama(c, 11);
+  Llama torch_model = kernel_model;
+  torch_model.embed = kernel_model.embed.clone().requires_grad_(true);
+  const int64_t B = 3, P = 6;
+  const torch::Tensor ids = torch::randint(3, 50, {B, P + 2}, torch::kLong);  // (B, P + 2)
+  torch::Tensor valid = torch::ones({B, P + 2}, torch::kBool);
+  valid[1].narrow(0, 0, 2).fill_(false), valid[2].narrow(0, 0, 5).fill_(false);  // left padding
+  const torch::Tensor pos = (valid.to(torch::kLong).cumsum(1) - 1).clamp_min(0);  // RoPE positions per row
+  auto run = [&](const Llama& m, bool grad) {
+    torch::AutoGradMode mode(grad);
+    KVCache cache = make_kv_cache(m, B, P + 2);
+    std::vector<torch::Tensor> logits;
+    forward(m, ids.narrow(1, 0, P), pos.narrow(1, 0, P), valid.narrow(1, 0, P), &cache);
+    for (int64_t t = P; t < P + 2; ++t)  // decode steps, one token each
+      logits.push_back(forward(m, ids.narrow(1, t, 1), pos.narrow(1, t, 1), valid.narrow(1, 0, t + 1), &cache).detach());
+    return torch::cat(logits, 1);  // (B, 2, V)
+  };
+  const torch::Tensor got = run(kernel_model, false), want = run(torch_model, true);
+  EXPECT_LE(max_abs_diff(got, want), 1e-5);
+  EXPECT_GT(got.abs().max().item<double>(), 0.1);  // real logits, not zeros
+}
+
+TEST(DecodeAttention, Stories260KGreedyGenerationsStillMatchTheReference) {
+  torch::set_num_threads(1);
+  const std::string dir = testing::shared_dir() + "/models/stories260K";
+  const nlohmann::json cases = nlohmann::json::parse(std::ifstream(dir + "/reference.json")).at("cases");
+  const Llama model = load_llama(dir);
+  const Tokenizer tokenizer = Tokenizer::load(dir);
+  std::vector<GenerationRequest> requests;
+  SamplingParams p;
+  p.temperature = 0, p.ignore_eos = true, p.max_new_tokens = 0;
+  for (const nlohmann::json& c : cases) {
+    requests.push_back({c.at("prompt_ids").get<std::vector<int32_t>>(), 1, requests.size()});
+    p.max_new_tokens = std::max(p.max_new_tokens, c.at("max_new_tokens").get<int64_t>());
+  }
+  // One batch of every case: prompts of different lengths, so left padding in the shared cache.
+  const std::vector<Sample> got = generate(model, tokenizer, requests, p);
+  ASSERT_EQ(got.size(), cases.size());
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const std::vector<int32_t> want = cases[i].at("generated_ids").get<std::vector<int32_t>>();
+    ASSERT_GE(got[i].token_ids.size(), want.size());
+    EXPECT_EQ(std::vector<int32_t>(got[i].token_ids.begin(), got[i].token_ids.begin() + want.size()), want)
+        << cases[i].at("name");
+  }
+}
+
+}  // namespace
+}  // namespace iwsi
