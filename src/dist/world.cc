@@ -5,7 +5,9 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/error.h"
 
@@ -103,6 +105,29 @@ std::vector<int64_t> allreduce_sum(const std::vector<int64_t>& values) {
   IWSI_MPI(MPI_Allreduce(values.data(), out.data(), static_cast<int>(values.size()), MPI_INT64_T, MPI_SUM,
                          MPI_COMM_WORLD));
   return out;
+}
+
+namespace {
+
+// MPI counts are int: a buffer of more than INT_MAX elements goes in several calls.
+void allreduce_sum_in_pieces(void* data, int64_t count, MPI_Datatype type, size_t element_size) {
+  IWSI_CHECK(count >= 0, "allreduce_sum_in_place: negative count ", count);
+  constexpr int64_t kPiece = std::numeric_limits<int>::max();
+  char* bytes = static_cast<char*>(data);
+  for (int64_t begin = 0; begin < count; begin += kPiece) {
+    const int n = static_cast<int>(std::min(kPiece, count - begin));
+    IWSI_MPI(MPI_Allreduce(MPI_IN_PLACE, bytes + begin * element_size, n, type, MPI_SUM, MPI_COMM_WORLD));
+  }
+}
+
+}  // namespace
+
+void allreduce_sum_in_place(float* data, int64_t count) {
+  allreduce_sum_in_pieces(data, count, MPI_FLOAT, sizeof(float));
+}
+
+void allreduce_sum_in_place(double* data, int64_t count) {
+  allreduce_sum_in_pieces(data, count, MPI_DOUBLE, sizeof(double));
 }
 
 double exact_allreduce_sum(const std::vector<double>& local_values) {

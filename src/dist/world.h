@@ -44,6 +44,10 @@ double allreduce_sum(double value);
 int64_t allreduce_max(int64_t value);
 std::vector<double> allreduce_sum(const std::vector<double>& values);  // element-wise
 std::vector<int64_t> allreduce_sum(const std::vector<int64_t>& values);
+// Element-wise sum over every rank, written over `data` (MPI_IN_PLACE; any count, sent in pieces of
+// at most INT_MAX elements). For flat gradient buffers in host memory.
+void allreduce_sum_in_place(float* data, int64_t count);
+void allreduce_sum_in_place(double* data, int64_t count);
 // Sum of `values` over every rank, each first rounded to a multiple of 2^-32 and added as an
 // integer, so the result has the same bits for any rank count and any split of the values
 // (a plain floating-point all-reduce does not). |value| must be below 2^30.

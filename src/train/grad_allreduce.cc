@@ -1,0 +1,40 @@
+// The choice of back-end per device, and the MPI paths. The NCCL path is in grad_allreduce_nccl.cc.
+#include "train/grad_allreduce.h"
+
+#include "core/error.h"
+#include "dist/world.h"
+
+namespace iwsi {
+
+GradientAllReduce::GradientAllReduce(torch::Device device) : device_(device), world_size_(world_size_or_one()) {
+#ifdef IWSI_WITH_NCCL
+  if (world_size_ > 1 && device.is_cuda()) nccl_ = std::make_unique<NcclAllReduce>(device);
+#endif
+}
+
+GradientAllReduce::~GradientAllReduce() = default;
+
+const char* GradientAllReduce::backend() const {
+  if (world_size_ == 1) return "none";
+  if (nccl_) return "nccl";
+  return device_.is_cuda() ? "mpi via host" : "mpi";
+}
+
+void GradientAllReduce::sum(torch::Tensor& flat) {
+  IWSI_CHECK(flat.dim() == 1 && flat.scalar_type() == torch::kFloat32 && flat.is_contiguous(),
+             "gradient all-reduce: expected a contiguous (N) float32 buffer, got ", flat.sizes(), " ", flat.scalar_type());
+  IWSI_CHECK(flat.device() == device_, "gradient all-reduce: buffer on ", flat.device().str(), ", set up for ",
+             device_.str());
+  if (world_size_ == 1) return;
+  if (nccl_) {
+    nccl_->sum(flat);
+  } else if (flat.is_cuda()) {
+    torch::Tensor host = flat.to(torch::kCPU);
+    allreduce_sum_in_place(host.data_ptr<float>(), host.numel());
+    flat.copy_(host);
+  } else {
+    allreduce_sum_in_place(flat.data_ptr<float>(), flat.numel());
+  }
+}
+
+}  // namespace iwsi

@@ -1,0 +1,26 @@
+// Training texts -> token samples: sft_tokens() (prompt masked, answer + EOS trained, the same split
+// DS scoring uses), then the whole sequence cut to `max_length` tokens (paper: 400). A sample whose
+// prompt alone fills max_length has nothing left to train and is left out (counted, not silent).
+// Deliberately no batching or shuffling (batch_order.h).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "tokenizer/tokenizer.h"
+#include "train/token_loss.h"
+#include "train/training_texts.h"
+
+namespace iwsi {
+
+struct TrainingSet {
+  std::vector<TokenSample> samples;
+  int64_t truncated = 0;  // samples cut to max_length (still trained)
+  int64_t dropped = 0;    // samples left out: no answer token within max_length
+  int64_t tokens = 0;     // sum of sample lengths after truncation
+};
+
+TrainingSet tokenize_training_texts(const Tokenizer& tokenizer, const std::vector<TrainingText>& texts,
+                                    int64_t max_length);
+
+}  // namespace iwsi
