@@ -18,6 +18,12 @@ struct JobEntry {
 };
 
 const std::vector<JobEntry>& all_jobs();
+const JobEntry& find_job(const std::string& name);  // throws naming the unknown job
+
+// Every option a job takes: its own, plus the runtime group.
+po::options_description job_options(const JobEntry& job);
+// The names of every option of every job (so a shared INI file may hold other jobs' sections).
+std::set<std::string> every_option_name();
 
 // Option groups shared by several jobs.
 void describe_runtime_options(po::options_description& options);
@@ -29,5 +35,10 @@ JobEntry generate_job();
 JobEntry weigh_job();
 JobEntry filter_job();
 JobEntry bench_job();
+JobEntry synth_job();
+JobEntry train_job();
+JobEntry eval_job();
+JobEntry merge_job();
+JobEntry run_job();
 
 }  // namespace iwsi

@@ -20,22 +20,6 @@ void print_usage() {
                "the command line wins. Run under mpirun/srun for several ranks.\n";
 }
 
-po::options_description job_options(const JobEntry& job) {
-  po::options_description options(std::string("iwsi ") + job.name + " options");
-  job.describe(options);
-  describe_runtime_options(options);
-  return options;
-}
-
-std::set<std::string> every_option_name() {
-  std::set<std::string> names;
-  for (const JobEntry& job : all_jobs()) {
-    const std::set<std::string> mine = option_names(job_options(job));
-    names.insert(mine.begin(), mine.end());
-  }
-  return names;
-}
-
 int run_cli(const World& world, int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
@@ -46,10 +30,7 @@ int run_cli(const World& world, int argc, char** argv) {
     if (world.rank() == 0) std::cout << "iwsi " << git_commit() << " (" << library_versions() << ")\n";
     return 0;
   }
-  const JobEntry* job = nullptr;
-  for (const JobEntry& candidate : all_jobs())
-    if (args[0] == candidate.name) job = &candidate;
-  IWSI_CHECK(job, "unknown job '", args[0], "' (iwsi --help lists the jobs)");
+  const JobEntry* job = &find_job(args[0]);
 
   const po::options_description options = job_options(*job);
   JobContext context{world, job->name,

@@ -1,11 +1,36 @@
 // The list of jobs `iwsi` knows, in the order `iwsi --help` shows them (pipeline order).
 #include "job.h"
 
+#include "core/error.h"
+
 namespace iwsi {
 
 const std::vector<JobEntry>& all_jobs() {
-  static const std::vector<JobEntry> jobs = {check_job(), decode_job(), generate_job(), weigh_job(), filter_job(), bench_job()};
+  static const std::vector<JobEntry> jobs = {synth_job(), generate_job(), weigh_job(), filter_job(), train_job(),
+                                             eval_job(), run_job(), merge_job(), decode_job(), bench_job(), check_job()};
   return jobs;
+}
+
+const JobEntry& find_job(const std::string& name) {
+  for (const JobEntry& job : all_jobs())
+    if (name == job.name) return job;
+  fail("unknown job '", name, "' (iwsi --help lists the jobs)");
+}
+
+po::options_description job_options(const JobEntry& job) {
+  po::options_description options(std::string("iwsi ") + job.name + " options");
+  job.describe(options);
+  describe_runtime_options(options);
+  return options;
+}
+
+std::set<std::string> every_option_name() {
+  std::set<std::string> names;
+  for (const JobEntry& job : all_jobs()) {
+    const std::set<std::string> mine = option_names(job_options(job));
+    names.insert(mine.begin(), mine.end());
+  }
+  return names;
 }
 
 void describe_runtime_options(po::options_description& options) {

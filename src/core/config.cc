@@ -98,6 +98,16 @@ std::string value_text(const boost::any& value) {
 
 }  // namespace
 
+std::vector<std::string> option_value_texts(const po::variable_value& value) {
+  if (auto* list = boost::any_cast<std::vector<std::string>>(&value.value())) return *list;
+  if (auto* list = boost::any_cast<std::vector<int64_t>>(&value.value())) {
+    std::vector<std::string> texts;
+    for (int64_t item : *list) texts.push_back(std::to_string(item));
+    return texts;
+  }
+  return {value_text(value.value())};
+}
+
 std::set<std::string> option_names(const po::options_description& options) {
   std::set<std::string> names;
   for (const auto& option : options.options()) names.insert(option->long_name());
@@ -149,13 +159,8 @@ std::string to_ini(const po::options_description& options, const po::variables_m
       section = this_section;
     }
     if (!values.count(name)) continue;
-    const boost::any& value = values[name].value();
     const std::string key = name.substr(dot + 1);
-    if (auto* list = boost::any_cast<std::vector<std::string>>(&value)) {
-      for (const std::string& item : *list) out << key << " = " << item << "\n";
-    } else {
-      out << key << " = " << value_text(value) << "\n";
-    }
+    for (const std::string& item : option_value_texts(values[name])) out << key << " = " << item << "\n";
   }
   return out.str();
 }

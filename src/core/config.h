@@ -33,6 +33,9 @@ ParsedOptions parse_job_options(const std::string& job, const po::options_descri
 // Names of the options in a description ("section.key").
 std::set<std::string> option_names(const po::options_description& options);
 
+// An option's value as the text(s) that parse back to it (one per element for lists).
+std::vector<std::string> option_value_texts(const po::variable_value& value);
+
 // The job's options as INI text, grouped by section, in declaration order.
 std::string to_ini(const po::options_description& options, const po::variables_map& values);
 
