@@ -51,13 +51,6 @@ std::vector<std::string> stop_strings(const JobContext& context) {
   return stops;
 }
 
-// This rank's contiguous run of the fixed chunks of `items` items, as an item range.
-ShardRange my_items(int64_t items, int64_t chunk_size, const World& world) {
-  const int64_t chunks = (items + chunk_size - 1) / chunk_size;
-  const ShardRange mine = shard_of(chunks, world.rank(), world.size());
-  return {std::min(items, mine.begin * chunk_size), std::min(items, mine.end * chunk_size)};
-}
-
 // "eos 7, stop_string 2, length 1" over all ranks.
 std::string finish_summary(const EvalRows& rows) {
   std::vector<int64_t> counts(4, 0);
@@ -101,7 +94,7 @@ int run(const JobContext& context) {
   const Provenance provenance = context.provenance(inputs);
 
   const int64_t total = static_cast<int64_t>(questions.size());
-  const ShardRange mine = my_items(total, batch_rows, context.world);
+  const ShardRange mine = chunk_run_of(total, batch_rows, context.world.rank(), context.world.size());
   log_info0("eval: ", total, " ", data.name, " ", split, " questions, greedy, at most ", max_new_tokens,
             " new tokens, in chunks of ", batch_rows, " on ", context.world.size(), " rank(s)");
   torch::NoGradGuard no_grad;

@@ -56,15 +56,8 @@ struct Scorer {
   }
 };
 
-// This rank's contiguous run of fixed chunks of `items` items, as an item range.
-ShardRange my_items(int64_t items, int64_t chunk_size, const World& world) {
-  const int64_t chunks = (items + chunk_size - 1) / chunk_size;
-  const ShardRange mine = shard_of(chunks, world.rank(), world.size());
-  return {std::min(items, mine.begin * chunk_size), std::min(items, mine.end * chunk_size)};
-}
-
 ValidRows score_valid(const std::vector<Example>& valid, const Scorer& scorer, int64_t chunk_size, const World& world) {
-  const ShardRange mine = my_items(static_cast<int64_t>(valid.size()), chunk_size, world);
+  const ShardRange mine = chunk_run_of(static_cast<int64_t>(valid.size()), chunk_size, world.rank(), world.size());
   ValidRows rows;
   for (int64_t begin = mine.begin; begin < mine.end; begin += chunk_size) {
     std::vector<std::pair<std::string, std::string>> texts;
@@ -113,7 +106,7 @@ int run(const JobContext& context) {
     if (answers.consistent[row]) consistent_rows.push_back(static_cast<int64_t>(row));
   const int64_t rows_total = static_cast<int64_t>(answers.consistent.size());
   const int64_t consistent = static_cast<int64_t>(consistent_rows.size());
-  const ShardRange mine = my_items(consistent, chunk_size, context.world);
+  const ShardRange mine = chunk_run_of(consistent, chunk_size, context.world.rank(), context.world.size());
   const auto row_of = [&](int64_t item) { return item == consistent ? rows_total : consistent_rows[item]; };
   // Rows outside D_c go with the chunk after them; rank 0 also takes the rows before the first.
   const int64_t first_row = mine.begin == 0 && context.world.rank() == 0 ? 0 : row_of(mine.begin);

@@ -18,4 +18,12 @@ inline ShardRange shard_of(int64_t n, int rank, int world) {
   return {begin, begin + base + (rank < extra ? 1 : 0)};
 }
 
+// Work cut into fixed chunks of `chunk` items (so a chunk's result does not depend on the rank
+// count), ranks taking contiguous runs of chunks: this rank's items [begin, end).
+inline ShardRange chunk_run_of(int64_t items, int64_t chunk, int rank, int world) {
+  const ShardRange chunks = shard_of((items + chunk - 1) / chunk, rank, world);
+  const auto clamp = [&](int64_t x) { return x < items ? x : items; };
+  return {clamp(chunks.begin * chunk), clamp(chunks.end * chunk)};
+}
+
 }  // namespace iwsi

@@ -5,6 +5,8 @@
 // attention kernel (decode_attention.h) used for single-token float32 steps without autograd.
 #include "model/llama.h"
 
+#include <functional>
+
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
@@ -122,67 +124,68 @@ torch::Tensor rope_inverse_frequencies(const LlamaConfig& config, torch::Device 
   return inv_freq.to(device);
 }
 
+namespace {
+
+// The weights come from three makers (so random_llama and initial_llama differ only in scales):
+// normal(shape, std), a norm weight (C), and a bias (out).
+struct WeightMakers {
+  std::function<torch::Tensor(std::vector<int64_t>, double)> normal;
+  std::function<torch::Tensor()> norm;
+  std::function<torch::Tensor(int64_t)> bias;
+};
+
+// `linear_std(in)`: the std of a linear layer's weight given its input size.
+Llama assemble_llama(const LlamaConfig& c, const WeightMakers& make, double embed_std,
+                     const std::function<double(int64_t)>& linear_std, double untied_head_std, torch::Device device) {
+  auto lin = [&](int64_t out, int64_t in, bool bias) {
+    return Linear{make.normal({out, in}, linear_std(in)), bias ? make.bias(out) : torch::Tensor()};
+  };
+  Llama m;
+  m.config = c;
+  m.embed = make.normal({c.vocab_size, c.hidden_size}, embed_std);
+  const int64_t C = c.hidden_size, D = c.head_dim, I = c.intermediate_size;
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    LlamaLayer L;
+    L.input_norm = make.norm();
+    L.post_attention_norm = make.norm();
+    L.q = lin(c.num_heads * D, C, c.attention_bias);
+    L.k = lin(c.num_kv_heads * D, C, c.attention_bias);
+    L.v = lin(c.num_kv_heads * D, C, c.attention_bias);
+    L.o = lin(C, c.num_heads * D, c.has_o_bias());
+    L.gate = lin(I, C, c.mlp_bias);
+    L.up = lin(I, C, c.mlp_bias);
+    L.down = lin(C, I, c.mlp_bias);
+    m.layers.push_back(L);
+  }
+  m.final_norm = make.norm();
+  m.lm_head.weight = c.tie_word_embeddings ? m.embed : make.normal({c.vocab_size, C}, untied_head_std);
+  m.rope_inv_freq = rope_inverse_frequencies(c, device);
+  return m;
+}
+
+}  // namespace
+
 Llama random_llama(const LlamaConfig& c, uint64_t seed, torch::ScalarType dtype, torch::Device device) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
   auto normal = [&](std::vector<int64_t> shape, double std) {
     return (torch::randn(shape, gen, torch::kFloat32) * std).to(device, dtype);
   };
-  auto norm_weight = [&]() { return (1.0 + normal({c.hidden_size}, 0.1).to(torch::kFloat32)).to(device, dtype); };
-  auto lin = [&](int64_t out, int64_t in, bool bias) {
-    return Linear{normal({out, in}, 0.5 / std::sqrt(static_cast<double>(in))), bias ? normal({out}, 0.1) : torch::Tensor()};
-  };
-  Llama m;
-  m.config = c;
-  m.embed = normal({c.vocab_size, c.hidden_size}, 1.0);
-  const int64_t C = c.hidden_size, D = c.head_dim, I = c.intermediate_size;
-  for (int64_t l = 0; l < c.num_layers; ++l) {
-    LlamaLayer L;
-    L.input_norm = norm_weight();
-    L.post_attention_norm = norm_weight();
-    L.q = lin(c.num_heads * D, C, c.attention_bias);
-    L.k = lin(c.num_kv_heads * D, C, c.attention_bias);
-    L.v = lin(c.num_kv_heads * D, C, c.attention_bias);
-    L.o = lin(C, c.num_heads * D, c.has_o_bias());
-    L.gate = lin(I, C, c.mlp_bias);
-    L.up = lin(I, C, c.mlp_bias);
-    L.down = lin(C, I, c.mlp_bias);
-    m.layers.push_back(L);
-  }
-  m.final_norm = norm_weight();
-  m.lm_head.weight = c.tie_word_embeddings ? m.embed : normal({c.vocab_size, C}, 0.1);
-  m.rope_inv_freq = rope_inverse_frequencies(c, device);
-  return m;
+  const WeightMakers make{normal, [&] { return (1.0 + normal({c.hidden_size}, 0.1).to(torch::kFloat32)).to(device, dtype); },
+                          [&](int64_t out) { return normal({out}, 0.1); }};
+  return assemble_llama(c, make, /*embed_std=*/1.0, [](int64_t in) { return 0.5 / std::sqrt(static_cast<double>(in)); },
+                        /*untied_head_std=*/0.1, device);
 }
 
 Llama initial_llama(const LlamaConfig& c, uint64_t seed, torch::ScalarType dtype, torch::Device device) {
   constexpr double kStd = 0.02;  // HF initializer_range
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  auto normal = [&](std::vector<int64_t> shape) { return (torch::randn(shape, gen, torch::kFloat32) * kStd).to(device, dtype); };
-  auto ones = [&] { return torch::ones({c.hidden_size}, torch::TensorOptions().dtype(dtype).device(device)); };
-  auto lin = [&](int64_t out, int64_t in, bool bias) {
-    return Linear{normal({out, in}), bias ? torch::zeros({out}, torch::TensorOptions().dtype(dtype).device(device)) : torch::Tensor()};
-  };
-  Llama m;
-  m.config = c;
-  m.embed = normal({c.vocab_size, c.hidden_size});
-  const int64_t C = c.hidden_size, D = c.head_dim, I = c.intermediate_size;
-  for (int64_t l = 0; l < c.num_layers; ++l) {
-    LlamaLayer L;
-    L.input_norm = ones();
-    L.post_attention_norm = ones();
-    L.q = lin(c.num_heads * D, C, c.attention_bias);
-    L.k = lin(c.num_kv_heads * D, C, c.attention_bias);
-    L.v = lin(c.num_kv_heads * D, C, c.attention_bias);
-    L.o = lin(C, c.num_heads * D, c.has_o_bias());
-    L.gate = lin(I, C, c.mlp_bias);
-    L.up = lin(I, C, c.mlp_bias);
-    L.down = lin(C, I, c.mlp_bias);
-    m.layers.push_back(L);
-  }
-  m.final_norm = ones();
-  m.lm_head.weight = c.tie_word_embeddings ? m.embed : normal({c.vocab_size, C});
-  m.rope_inv_freq = rope_inverse_frequencies(c, device);
-  return m;
+  const auto options = torch::TensorOptions().dtype(dtype).device(device);
+  const WeightMakers make{[&](std::vector<int64_t> shape, double std) {
+                            return (torch::randn(shape, gen, torch::kFloat32) * std).to(device, dtype);
+                          },
+                          [&] { return torch::ones({c.hidden_size}, options); },
+                          [&](int64_t out) { return torch::zeros({out}, options); }};
+  return assemble_llama(c, make, kStd, [](int64_t) { return kStd; }, kStd, device);
 }
 
 KVCache make_kv_cache(const Llama& model, int64_t batch, int64_t max_len) {

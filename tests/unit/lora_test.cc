@@ -19,6 +19,7 @@
 #include "model/lora.h"
 #include "model/safetensors.h"
 #include "sample/rng.h"
+#include "expect_error.h"
 #include "test_paths.h"
 
 namespace iwsi {
@@ -80,14 +81,7 @@ double max_abs(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
 }
 
-void expect_error(const std::function<void()>& fn, const std::vector<std::string>& pieces) {
-  try {
-    fn();
-    ADD_FAILURE() << "no iwsi::Error thrown; expected one mentioning " << pieces[0];
-  } catch (const Error& e) {
-    for (const auto& p : pieces) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what() << "\n lacks: " << p;
-  }
-}
+using testing::expect_error;
 
 const torch::Tensor& stories_ids() {  // (2, 24) arbitrary in-vocabulary ids
   static const torch::Tensor ids = [] {

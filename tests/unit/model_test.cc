@@ -16,6 +16,7 @@
 #include "model/llama.h"
 #include "model/loss.h"
 #include "model/torch_compat.h"
+#include "expect_error.h"
 #include "test_paths.h"
 
 namespace iwsi {
@@ -87,14 +88,7 @@ std::vector<int64_t> greedy_cached(const Llama& m, const std::vector<int64_t>& p
   return out;
 }
 
-void expect_error(const std::function<void()>& fn, const std::vector<std::string>& pieces) {
-  try {
-    fn();
-    ADD_FAILURE() << "no iwsi::Error thrown; expected one mentioning " << pieces[0];
-  } catch (const Error& e) {
-    for (const auto& p : pieces) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what() << "\n lacks: " << p;
-  }
-}
+using testing::expect_error;
 
 // ---- config ------------------------------------------------------------------------------------
 

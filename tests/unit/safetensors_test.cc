@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "model/checkpoint.h"
 #include "model/safetensors.h"
+#include "expect_error.h"
 #include "test_paths.h"
 
 namespace iwsi {
@@ -30,14 +31,7 @@ std::string read_bytes(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-void expect_error(const std::function<void()>& fn, const std::vector<std::string>& pieces) {
-  try {
-    fn();
-    ADD_FAILURE() << "no iwsi::Error thrown; expected one mentioning " << pieces[0];
-  } catch (const Error& e) {
-    for (const auto& p : pieces) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what() << "\n lacks: " << p;
-  }
-}
+using testing::expect_error;
 
 void expect_same_model(const Llama& a, const Llama& b) {
   EXPECT_EQ(a.config.to_json(), b.config.to_json());
