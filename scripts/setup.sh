@@ -14,13 +14,15 @@ PACKAGES=(
   slurmctld slurmd slurm-client munge          # a local Slurm cluster for the Slurm tests
   python3-h5py python3-numpy python3-matplotlib python3-pandas   # offline analysis (/usr/bin/python3)
   python3-torch                                # the Python reference of the decode benchmark
-  nodejs npm                                   # Hugging Face's JavaScript tokenizers, for parity tests
 )
 
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+# Node + npm run Hugging Face's JavaScript tokenizers for the parity tests; images often ship them
+# outside Debian's packaging (nodesource), so they are installed only when absent.
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
