@@ -42,6 +42,17 @@ for split in ("train", "pool", "valid", "test"):
         steps = re.findall(r"= (\d+) \.", body)
         assert not steps or record["style"] != "clean" or steps[-1] == gold.strip(), record
 PY
+check "the offline report reads the real run" "$PY" analysis/report.py "$D" --out "$D/report"
+check "the report's accuracy table equals the eval files, every figure is linked" "$PY" - "$D" <<'PY'
+import csv, os, sys, h5py
+d = sys.argv[1]
+for row in csv.DictReader(open(f"{d}/report/accuracy.csv")):
+    e = h5py.File(f"{d}/{row['file']}", "r")
+    assert int(row["correct"]) == int(e["questions/correct"][:].sum()) and int(row["total"]) == len(e["questions/correct"]), row
+index = open(f"{d}/report/index.md").read()
+pngs = [f for f in os.listdir(f"{d}/report") if f.endswith(".png")]
+assert len(pngs) >= 6 and all(p in index for p in pngs), pngs
+PY
 out=$(mpirun -np 2 "$IWSI" "${RUN[@]}" 2>&1)
 check "a second invocation does no work" test "$(grep -c 'up to date' <<<"$out")" -eq 13
 finish
