@@ -12,6 +12,7 @@
 #include "data/dataset_readers.h"
 #include "data/json_records.h"
 #include "data/splits.h"
+#include "expect_error.h"
 #include "test_paths.h"
 
 namespace iwsi {
@@ -30,18 +31,7 @@ DatasetSplits load(const std::string& name) { return load_dataset(options_for(na
 
 void write_file(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
-// The message of the iwsi::Error that `action` throws ("" if it throws none).
-template <class Action>
-std::string error_of(Action action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-#define EXPECT_ERROR_CONTAINS(action, text) EXPECT_PRED_FORMAT2(::testing::IsSubstring, text, error_of([&] { action; }))
+using testing::error_of;
 
 // ---- raw readers ---------------------------------------------------------------------------
 

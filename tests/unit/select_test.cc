@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "expect_error.h"
 #include "select/ds_weight.h"
 #include "select/percentile.h"
 #include "select/strategy.h"
@@ -18,16 +19,7 @@ namespace {
 using Answers = std::vector<std::optional<std::string>>;
 const std::nullopt_t none = std::nullopt;
 
-template <class Action>
-std::string error_of(Action action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-#define EXPECT_ERROR_CONTAINS(action, text) EXPECT_PRED_FORMAT2(::testing::IsSubstring, text, error_of([&] { action; }))
+using testing::error_of;
 
 // ---- majority vote -------------------------------------------------------------------------
 
