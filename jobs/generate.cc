@@ -36,13 +36,12 @@ void describe(po::options_description& options) {
 // Everything that decides the chunks' content: the configuration without where things are written
 // or how many threads run, plus the inputs' hashes.
 std::string chunk_fingerprint(const JobContext& context, const std::string& inputs_json) {
-  std::istringstream in(context.options.effective_ini);
-  std::string line, section, kept;
+  std::istringstream in(result_settings(context.options.effective_ini));
+  std::string line, kept;
   while (std::getline(in, line)) {
-    if (!line.empty() && line[0] == '[') section = line;
-    const bool where_or_how = section == "[runtime]" || line.rfind("output =", 0) == 0 ||
-                              line.rfind("work_dir =", 0) == 0 || line.rfind("keep_chunks =", 0) == 0;
-    if (!where_or_how) kept += line + "\n";
+    const bool where = line.rfind("output =", 0) == 0 || line.rfind("work_dir =", 0) == 0 ||
+                       line.rfind("keep_chunks =", 0) == 0;
+    if (!where) kept += line + "\n";
   }
   return sha256_hex(kept + inputs_json);
 }

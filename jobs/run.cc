@@ -80,17 +80,6 @@ std::vector<std::string> stage_args(const JobContext& run, const Stage& stage) {
   return args;
 }
 
-// The configuration without the lines that do not change results (threads).
-std::string settings_of(const std::string& ini) {
-  std::istringstream in(ini);
-  std::string line, section, kept;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line[0] == '[') section = line;
-    if (section != "[runtime]") kept += line + "\n";
-  }
-  return kept;
-}
-
 // Collective: is `output` complete, made with these settings, from inputs that have not changed?
 bool up_to_date(const std::string& output, const std::string& effective_ini) {
   std::string recorded_config, recorded_inputs;
@@ -105,7 +94,7 @@ bool up_to_date(const std::string& output, const std::string& effective_ini) {
     }
   }
   recorded_config = broadcast(recorded_config);
-  if (recorded_config.empty() || settings_of(recorded_config) != settings_of(effective_ini)) return false;
+  if (recorded_config.empty() || result_settings(recorded_config) != result_settings(effective_ini)) return false;
   const std::vector<InputRecord> recorded = inputs_from_json(broadcast(recorded_inputs));
   std::vector<std::string> paths;
   for (const InputRecord& input : recorded) paths.push_back(input.path);

@@ -165,6 +165,16 @@ std::string to_ini(const po::options_description& options, const po::variables_m
   return out.str();
 }
 
+std::string result_settings(const std::string& ini) {
+  std::istringstream in(ini);
+  std::string line, section, kept;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] == '[') section = line;
+    if (section != "[runtime]") kept += line + "\n";
+  }
+  return kept;
+}
+
 void check_range(const std::string& name, double value, double low, double high, bool low_open) {
   const bool ok = (low_open ? value > low : value >= low) && value <= high;
   if (!ok) {

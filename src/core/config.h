@@ -39,6 +39,10 @@ std::vector<std::string> option_value_texts(const po::variable_value& value);
 // The job's options as INI text, grouped by section, in declaration order.
 std::string to_ini(const po::options_description& options, const po::variables_map& values);
 
+// The INI text without its [runtime] section (threads): the settings that decide a job's results,
+// for comparing configurations (resume fingerprints, `iwsi run`'s up-to-date check).
+std::string result_settings(const std::string& ini);
+
 // Throws "option --name=<value> is outside <interval>" unless low (<)<= value <= high.
 void check_range(const std::string& name, double value, double low, double high, bool low_open = false);
 
