@@ -15,6 +15,7 @@
 #include "model/loss.h"
 #include "options.h"
 #include "pipeline/candidates_file.h"
+#include "pipeline/consistent_share.h"
 #include "pipeline/weights_file.h"
 #include "score/sft_tokens.h"
 #include "select/ds_weight.h"
@@ -100,35 +101,26 @@ int run(const JobContext& context) {
   log_info0("weigh: valid mean loss ", valid_mean, " nats over ", splits.valid.size(), " samples (", scope, " scope)");
 
   // D_c: the rows of the candidate file that are consistent; this rank scores a run of chunks of them.
-  const AnswerRows answers = read_answer_rows(candidates);
-  std::vector<int64_t> consistent_rows;
-  for (size_t row = 0; row < answers.consistent.size(); ++row)
-    if (answers.consistent[row]) consistent_rows.push_back(static_cast<int64_t>(row));
-  const int64_t rows_total = static_cast<int64_t>(answers.consistent.size());
-  const int64_t consistent = static_cast<int64_t>(consistent_rows.size());
-  const ShardRange mine = chunk_run_of(consistent, chunk_size, context.world.rank(), context.world.size());
-  const auto row_of = [&](int64_t item) { return item == consistent ? rows_total : consistent_rows[item]; };
-  // Rows outside D_c go with the chunk after them; rank 0 also takes the rows before the first.
-  const int64_t first_row = mine.begin == 0 && context.world.rank() == 0 ? 0 : row_of(mine.begin);
-  const int64_t end_row = mine.end == consistent ? rows_total : row_of(mine.end);
-  const CandidateRows rows = read_candidate_rows(candidates, first_row, end_row);
+  const ConsistentShare share = consistent_share(read_answer_rows(candidates), chunk_size, context.world);
+  const CandidateRows rows = read_candidate_rows(candidates, share.first_row, share.end_row);
   const QuestionRows questions = read_question_rows(candidates);
 
-  WeightRows weights{std::vector<double>(end_row - first_row, kNotScored), std::vector<double>(end_row - first_row, kNotScored),
-                     std::vector<double>(end_row - first_row, kNotScored)};
-  Progress progress("weigh (rank 0's share)", mine.size(), "samples");
-  for (int64_t begin = mine.begin; begin < mine.end; begin += chunk_size) {
-    const int64_t end = std::min(mine.end, begin + chunk_size);
+  const size_t my_rows = static_cast<size_t>(share.end_row - share.first_row);
+  WeightRows weights{std::vector<double>(my_rows, kNotScored), std::vector<double>(my_rows, kNotScored),
+                     std::vector<double>(my_rows, kNotScored)};
+  Progress progress("weigh (rank 0's share)", share.items.size(), "samples");
+  for (int64_t begin = share.items.begin; begin < share.items.end; begin += chunk_size) {
+    const int64_t end = std::min(share.items.end, begin + chunk_size);
     std::vector<std::pair<std::string, std::string>> texts;
     for (int64_t item = begin; item < end; ++item) {
-      const int64_t local = consistent_rows[item] - first_row;
+      const int64_t local = share.local(item);
       Example question;
       question.question = text_at(questions.prompt, rows.question_index[local]);
       texts.emplace_back(training_prompt(question), trim_whitespace(text_at(rows.text, local)));
     }
     const std::vector<double> losses = scorer.losses(texts);
     for (int64_t item = begin; item < end; ++item) {
-      const int64_t local = consistent_rows[item] - first_row;
+      const int64_t local = share.local(item);
       const double loss = losses[item - begin];
       IWSI_CHECK(std::isfinite(loss) && loss > 0, candidates_path, ": candidate (question ", rows.question_index[local],
                  ", sample ", rows.sample_index[local], ") has loss ", loss, "; cannot weigh it");
@@ -137,7 +129,7 @@ int run(const JobContext& context) {
       weights.w_prime[local] = weight.w_prime;
       weights.w_ds[local] = weight.w_ds;
     }
-    progress.update(end - mine.begin);
+    progress.update(end - share.items.begin);
   }
 
   OutputFile out(output, kWeightsSchema, kWeightsVersion, provenance);
@@ -149,7 +141,7 @@ int run(const JobContext& context) {
   write_weight_rows(out.id(), weights);
   write_valid_rows(out.id(), valid);
   out.commit();
-  log_info0("weigh: ", consistent, " consistent candidates of ", rows_total, " weighed into ", output);
+  log_info0("weigh: ", share.rows.size(), " consistent candidates of ", share.rows_total, " weighed into ", output);
   return 0;
 }
 
