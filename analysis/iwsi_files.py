@@ -12,8 +12,9 @@ import numpy as np
 
 # Schemas analyzed here -> the newest schema_version this code reads.
 READABLE = {"iwsi.candidates": 1, "iwsi.weights": 1, "iwsi.selection": 1, "iwsi.train": 1, "iwsi.eval": 1}
-# Outputs of iwsi that hold nothing to analyze: the MPI self-check and generate's resumable chunks.
-IGNORED = {"iwsi.check", "iwsi.chunk"}
+# Outputs of iwsi that hold nothing analyzed here: the MPI self-check, generate's resumable chunks
+# and the self baseline's judgments (its selection file is analyzed like any other).
+IGNORED = {"iwsi.check", "iwsi.chunk", "iwsi.judgments"}
 
 # What the analysis reads from each schema: columns as "table/column", then root attributes.
 REQUIRED = {

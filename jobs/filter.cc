@@ -12,6 +12,8 @@
 #include "dist/shard.h"
 #include "job.h"
 #include "pipeline/candidates_file.h"
+#include "pipeline/judgments_file.h"
+#include "pipeline/selection_file.h"
 #include "pipeline/weights_file.h"
 #include "select/strategy.h"
 #include "store/attributes.h"
@@ -20,13 +22,13 @@
 namespace iwsi {
 namespace {
 
-constexpr const char* kSelectionSchema = "iwsi.selection";
 constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
 
 void describe(po::options_description& options) {
   options.add_options()
       ("filter.candidates", po::value<std::string>()->required(), "candidate file written by iwsi generate")
       ("filter.weights", po::value<std::string>()->default_value(""), "weights file written by iwsi weigh (iwsi, iwsi-w)")
+      ("filter.judgments", po::value<std::string>()->default_value(""), "judgments file written by iwsi judge (self)")
       ("filter.output", po::value<std::string>()->required(), "selection file to write (HDF5)")
       ("filter.strategy", po::value<std::string>()->default_value("iwsi"), "none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w")
       ("filter.k", po::value<double>()->default_value(80.0), "percent kept by iwsi, entropy, self and rm, in (0, 100]")
@@ -87,7 +89,17 @@ std::vector<CandidateRow> candidate_table(const JobContext& context, hid_t candi
       if (found != scores.end()) row.rm_score = found->second;
     }
   }
-  IWSI_CHECK(strategy != "self", "strategy self needs the base model's 0-10 judgments, which no job computes yet");
+  if (strategy == "self") {
+    const std::string path = context.get<std::string>("filter.judgments");
+    IWSI_CHECK(!path.empty(), "strategy self needs --filter.judgments (the file iwsi judge writes)");
+    H5Id judgments = open_output_for_read(path, kJudgmentsSchema, kJudgmentsVersion);
+    const std::vector<double> scores = read_self_scores(judgments);
+    IWSI_CHECK(scores.size() == table.size(), path, " has judgments for ", scores.size(), " candidates but ",
+               context.get<std::string>("filter.candidates"), " has ", table.size(),
+               ": it was computed from another candidate file");
+    for (size_t i = 0; i < table.size(); ++i)
+      if (table[i].consistent && std::isfinite(scores[i])) table[i].self_score = scores[i];
+  }
   return table;
 }
 
@@ -132,13 +144,13 @@ int run(const JobContext& context) {
   const std::string candidates_path = context.get<std::string>("filter.candidates");
   H5Id candidates = open_output_for_read(candidates_path, kCandidatesSchema, kCandidatesVersion);
   std::vector<std::string> inputs = {candidates_path};
-  for (const char* name : {"filter.weights", "filter.rm_scores"})
+  for (const char* name : {"filter.weights", "filter.judgments", "filter.rm_scores"})
     if (!context.get<std::string>(name).empty()) inputs.push_back(context.get<std::string>(name));
   const Provenance provenance = context.provenance(inputs);
   const std::vector<CandidateRow> table = candidate_table(context, candidates, options.name);
   const StrategyResult result = select_for_training(table, options);
 
-  OutputFile out(context.get<std::string>("filter.output"), kSelectionSchema, 1, provenance);
+  OutputFile out(context.get<std::string>("filter.output"), kSelectionSchema, kSelectionVersion, provenance);
   set_attribute(out.id(), "strategy", options.name);
   set_attribute(out.id(), "k", options.k);
   set_attribute(out.id(), "candidates_file", candidates_path);
@@ -155,7 +167,7 @@ int run(const JobContext& context) {
 }  // namespace
 
 JobEntry filter_job() {
-  return {"filter", "the training set of one strategy (none, lmsi, iwsi, entropy, rm, oracle, iwsi-w) and its summary",
+  return {"filter", "the training set of one strategy (none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w) and its summary",
           describe, run};
 }
 

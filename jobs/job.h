@@ -33,6 +33,7 @@ JobEntry check_job();
 JobEntry decode_job();
 JobEntry generate_job();
 JobEntry weigh_job();
+JobEntry judge_job();
 JobEntry filter_job();
 JobEntry bench_job();
 JobEntry synth_job();

@@ -19,6 +19,7 @@ IWSI_JOB_LIST=$("$IWSI_BIN" --help) || die "$IWSI_BIN --help failed"       # loa
 has_job() { grep -q "^  $1 " <<<"$IWSI_JOB_LIST"; }                        # is JOB in this binary?
 strategy_uses_k() { case $1 in iwsi | entropy | self | rm) return 0 ;; esac; return 1; }
 strategy_uses_weights() { case $1 in iwsi | iwsi-w) return 0 ;; esac; return 1; }
+strategy_uses_judgments() { [ "$1" = self ]; }                            # the base model's own ratings
 split_list() { tr ',' ' ' <<<"$1" | xargs; }                               # "a, b,c" -> "a b c"
 
 # stages_until LAST: WITH_TRAIN / WITH_EVAL = 1 when the run goes that far (LAST: filter, train or

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Submits the whole IWSI pipeline of one config as Slurm jobs chained with afterok dependencies:
-# generate -> weigh -> one filter -> train -> eval per strategy, and an eval of the base model
+# generate -> weigh (judge for self) -> one filter -> train -> eval per strategy, and an eval of the base model
 # (train and eval once the iwsi binary has those jobs). Every stage whose output is already
 # complete is skipped, so running it again after a failure submits only what is missing. It only
 # submits; `squeue` shows the jobs.
@@ -10,7 +10,7 @@
 #     [pipeline] run_dir = runs/NAME       (default: runs/<config name>; RUN_DIR wins)
 #     [pipeline] until = filter|train|eval (the last stage submitted; default eval)
 #     [slurm] ntasks, cpus_per_task, time, partition, account, nodes, gpus_per_node, extra (raw sbatch options)
-# Outputs in RUN_DIR: candidates.h5, weights.h5, filter-S.h5, train-S/, eval-S.h5, eval-base.h5 (the
+# Outputs in RUN_DIR: candidates.h5, weights.h5, judgments.h5 (self), filter-S.h5, train-S/, eval-S.h5, eval-base.h5 (the
 # base model); logs in RUN_DIR/logs.
 set -euo pipefail
 source "$(dirname "$0")/submit_lib.sh"
@@ -25,18 +25,24 @@ CFG=$RUN/config.ini
 stages_until "$(ini_get "$CONFIG" pipeline.until eval)"
 
 plan() {
-  local c=$RUN/candidates.h5 w=$RUN/weights.h5 s needs_weights=0
-  for s in $STRATEGIES; do if strategy_uses_weights "$s"; then needs_weights=1; fi; done
+  local c=$RUN/candidates.h5 w=$RUN/weights.h5 j=$RUN/judgments.h5 s needs_weights=0 needs_judgments=0
+  for s in $STRATEGIES; do
+    if strategy_uses_weights "$s"; then needs_weights=1; fi
+    if strategy_uses_judgments "$s"; then needs_judgments=1; fi
+  done
   stage generate "" "$c" -- generate --config "$CFG" --generate.output "$c"
   # the base model's accuracy, the baseline of every strategy
   [ "$WITH_EVAL" = 0 ] ||
     stage eval-base "" "$RUN/eval-base.h5" -- eval --config "$CFG" --eval.output "$RUN/eval-base.h5"
   [ "$needs_weights" = 0 ] ||
     stage weigh generate "$w" -- weigh --config "$CFG" --weigh.candidates "$c" --weigh.output "$w"
+  [ "$needs_judgments" = 0 ] ||
+    stage judge generate "$j" -- judge --config "$CFG" --judge.candidates "$c" --judge.output "$j"
   for s in $STRATEGIES; do
-    local f=$RUN/filter-$s.h5 d=$RUN/train-$s e=$RUN/eval-$s.h5 up=generate weights=()
-    if strategy_uses_weights "$s"; then up=weigh weights=(--filter.weights "$w"); fi
-    stage "filter-$s" "$up" "$f" -- filter --config "$CFG" --filter.candidates "$c" "${weights[@]}" \
+    local f=$RUN/filter-$s.h5 d=$RUN/train-$s e=$RUN/eval-$s.h5 up=generate scores=()
+    if strategy_uses_weights "$s"; then up=weigh scores=(--filter.weights "$w"); fi
+    if strategy_uses_judgments "$s"; then up=judge scores=(--filter.judgments "$j"); fi
+    stage "filter-$s" "$up" "$f" -- filter --config "$CFG" --filter.candidates "$c" "${scores[@]}" \
       --filter.strategy "$s" --filter.output "$f"
     [ "$WITH_TRAIN" = 1 ] || continue
     stage "train-$s" "filter-$s" "$d/$TRAIN_DONE" -- train --config "$CFG" --train.candidates "$c" \

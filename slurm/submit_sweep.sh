@@ -1,6 +1,6 @@
 #!/bin/bash
 # Submits a k x T sweep: per temperature T one generate job and (when a strategy needs DS weights)
-# one weigh job, writing one candidate file per T; then per T one job array whose tasks are the
+# one weigh job (and one judge job for the self baseline), writing one candidate file per T; then per T one job array whose tasks are the
 # cells (k, strategy) of that T: each filters (and trains and evaluates once the iwsi binary has
 # those jobs) from that T's candidate file, so the k axis never regenerates or rescores.
 # Re-submitting skips every stage and cell whose outputs are complete.
@@ -26,8 +26,11 @@ prepare_run_dir "$SWEEP" "$RUN"
 sbatch_options "$SWEEP" "$RUN"
 CFG=$RUN/config.ini
 stages_until "$(ini_get "$SWEEP" sweep.until eval)"
-NEEDS_WEIGHTS=0
-for s in $STRATEGIES; do if strategy_uses_weights "$s"; then NEEDS_WEIGHTS=1; fi; done
+NEEDS_WEIGHTS=0 NEEDS_JUDGMENTS=0
+for s in $STRATEGIES; do
+  if strategy_uses_weights "$s"; then NEEDS_WEIGHTS=1; fi
+  if strategy_uses_judgments "$s"; then NEEDS_JUDGMENTS=1; fi
+done
 
 # step OUTPUT JOB [options...]: one TAB-separated line of a cell's steps file.
 step() { (IFS=$'\t'; echo "$*"); }
@@ -40,12 +43,13 @@ write_cells() {
     local k_values=$KS
     strategy_uses_k "$s" || k_values=-
     for k in $k_values; do
-      local name=$s k_option=() weights=()
+      local name=$s k_option=() scores=()
       [ "$k" = - ] || { name=$s-k$k; k_option=(--filter.k "$k"); }
-      if strategy_uses_weights "$s"; then weights=(--filter.weights "$w"); fi
+      if strategy_uses_weights "$s"; then scores=(--filter.weights "$w"); fi
+      if strategy_uses_judgments "$s"; then scores=(--filter.judgments "$dir/judgments.h5"); fi
       local f=$dir/filter-$name.h5 d=$dir/train-$name e=$dir/eval-$name.h5
       {
-        step "$f" filter --config "$CFG" --filter.candidates "$c" "${weights[@]}" --filter.strategy "$s" \
+        step "$f" filter --config "$CFG" --filter.candidates "$c" "${scores[@]}" --filter.strategy "$s" \
           "${k_option[@]}" --filter.output "$f"
         [ "$WITH_TRAIN" = 0 ] || step "$d/$TRAIN_DONE" train --config "$CFG" --train.candidates "$c" \
           --train.selection "$f" --train.output_dir "$d"
@@ -70,6 +74,11 @@ plan() {
     if [ "$NEEDS_WEIGHTS" = 1 ]; then
       stage "weigh-T$t" "generate-T$t" "$w" -- weigh --config "$CFG" --weigh.candidates "$c" --weigh.output "$w"
       up="generate-T$t weigh-T$t"
+    fi
+    if [ "$NEEDS_JUDGMENTS" = 1 ]; then
+      stage "judge-T$t" "generate-T$t" "$dir/judgments.h5" -- judge --config "$CFG" --judge.candidates "$c" \
+        --judge.output "$dir/judgments.h5"
+      up="$up judge-T$t"
     fi
     cell_array "cells-T$t" "$up" "$dir/cells"
   done

@@ -79,7 +79,53 @@ void score_block(const Llama& model, const std::vector<size_t>& block, const std
   }
 }
 
+// The (B, T) right-padded ids of a block of token sequences (T = the block's longest).
+torch::Tensor padded_ids(const std::vector<size_t>& block, const std::vector<std::vector<int32_t>>& sequences) {
+  int64_t T = 0;
+  for (size_t i : block) T = std::max<int64_t>(T, static_cast<int64_t>(sequences[i].size()));
+  torch::Tensor ids = torch::zeros({static_cast<int64_t>(block.size()), T}, torch::kLong);
+  auto ids_a = ids.accessor<int64_t, 2>();
+  for (size_t b = 0; b < block.size(); ++b)
+    for (size_t t = 0; t < sequences[block[b]].size(); ++t) ids_a[b][t] = sequences[block[b]][t];
+  return ids;
+}
+
 }  // namespace
+
+std::vector<std::vector<double>> next_token_log_probs(const Llama& model, const std::vector<std::vector<int32_t>>& prompt_ids,
+                                                      const std::vector<int32_t>& token_ids, int64_t max_batch_tokens) {
+  torch::NoGradGuard no_grad;
+  IWSI_CHECK(max_batch_tokens > 0, "next_token_log_probs: max_batch_tokens must be positive");
+  const int64_t V = model.config.vocab_size;
+  for (int32_t id : token_ids)
+    IWSI_CHECK(id >= 0 && id < V, "next_token_log_probs: candidate token id ", id, " outside the vocabulary [0, ", V, ")");
+  std::vector<int64_t> lengths(prompt_ids.size());
+  for (size_t i = 0; i < prompt_ids.size(); ++i) {
+    IWSI_CHECK(!prompt_ids[i].empty(), "next_token_log_probs: prompt ", i, " is empty");
+    for (int32_t id : prompt_ids[i])
+      IWSI_CHECK(id >= 0 && id < V, "next_token_log_probs: prompt ", i, " has token id ", id,
+                 " outside the vocabulary [0, ", V, ")");
+    lengths[i] = static_cast<int64_t>(prompt_ids[i].size());
+  }
+  std::vector<std::vector<double>> result(prompt_ids.size());
+  for (const auto& block : make_blocks(lengths, max_batch_tokens)) {
+    torch::Tensor ids = padded_ids(block, prompt_ids);  // (B, T)
+    const int64_t B = ids.size(0), T = ids.size(1);
+    std::vector<int64_t> last_rows;
+    for (int64_t b = 0; b < B; ++b) last_rows.push_back(b * T + lengths[block[b]] - 1);
+    torch::Tensor positions = torch::arange(T, torch::kLong).unsqueeze(0).expand({B, T});
+    torch::Tensor hidden = forward_hidden(model, ids, positions, torch::Tensor(), nullptr);  // (B, T, C)
+    const torch::Device device = hidden.device();
+    torch::Tensor last = hidden.reshape({B * T, hidden.size(2)}).index_select(0, torch::tensor(last_rows).to(device));
+    torch::Tensor log_probs = torch::log_softmax(lm_head_logits(model, last), -1)  // (B, V)
+                                  .index_select(1, torch::tensor(std::vector<int64_t>(token_ids.begin(), token_ids.end())).to(device))
+                                  .to(torch::kCPU, torch::kFloat64);
+    auto a = log_probs.accessor<double, 2>();
+    for (int64_t b = 0; b < B; ++b)
+      for (size_t j = 0; j < token_ids.size(); ++j) result[block[b]].push_back(a[b][j]);
+  }
+  return result;
+}
 
 std::vector<double> answer_nll(const Llama& model, const std::vector<std::vector<int32_t>>& prompt_ids,
                                const std::vector<std::vector<int32_t>>& answer_ids, bool scope_full,

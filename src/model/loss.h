@@ -23,4 +23,13 @@ std::vector<double> answer_nll(const Llama& model, const std::vector<std::vector
                                const std::vector<std::vector<int32_t>>& answer_ids, bool scope_full = false,
                                int64_t max_batch_tokens = 16384);
 
+// Log-probabilities (natural log) of the given candidate tokens as the token that follows each
+// prompt: result[i][j] = log p(token_ids[j] | prompt_ids[i]). Batched like answer_nll (the lm_head
+// runs on each prompt's last position only). Used to read a judgement off the next-token
+// distribution (the `self` baseline). Throws naming the prompt for an empty prompt or an id
+// outside the vocabulary.
+std::vector<std::vector<double>> next_token_log_probs(const Llama& model, const std::vector<std::vector<int32_t>>& prompt_ids,
+                                                      const std::vector<int32_t>& token_ids,
+                                                      int64_t max_batch_tokens = 16384);
+
 }  // namespace iwsi

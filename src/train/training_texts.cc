@@ -9,6 +9,7 @@
 #include "data/rationale.h"
 #include "data/text.h"
 #include "pipeline/candidates_file.h"
+#include "pipeline/selection_file.h"
 #include "store/columns.h"
 #include "store/h5.h"
 #include "store/output_file.h"
@@ -16,8 +17,6 @@
 namespace iwsi {
 namespace {
 
-constexpr const char* kSelectionSchema = "iwsi.selection";  // written by jobs/filter.cc
-constexpr int64_t kSelectionVersion = 1;
 
 H5Id open_table(hid_t file, const std::string& path, const std::string& name) {
   IWSI_CHECK(has_column(file, name), path, " has no table /", name);

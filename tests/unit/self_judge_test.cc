@@ -1,0 +1,95 @@
+// The `self` baseline's judgement (src/score/self_judge, model/loss.h next_token_log_probs): which
+// token follows "Score:" for each value 0..10 in real tokenizers, the expected score, and the
+// next-token log-probabilities of a real model against its plain forward pass.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "expect_error.h"
+#include "model/checkpoint.h"
+#include "model/llama.h"
+#include "model/loss.h"
+#include "score/self_judge.h"
+#include "synth/task.h"
+#include "test_paths.h"
+#include "tokenizer/tokenizer.h"
+
+namespace iwsi {
+namespace {
+
+std::string stories_dir() { return testing::shared_dir() + "/models/stories260K"; }
+
+const std::string kText = judge_text("Q: ann has 7 apples . how many apples does ann have ?\nA: ",
+                                     "The answer is 7.", kDefaultJudgeRequest);
+
+TEST(JudgeInput, SentencePieceWithByteFallbackScoresTheDigitAfterTheSpaceToken) {
+  // stories260K has no digit pieces: " 7" is "▁" then the byte token <0x37>, so the space belongs
+  // to the prompt and each digit 0-9 is one byte token; "10" takes two tokens and is not scorable.
+  const Tokenizer tokenizer = Tokenizer::load(stories_dir());
+  const JudgeInput input = judge_input(tokenizer, kText);
+  ASSERT_EQ(input.value_tokens.size(), 11u);
+  for (int v = 0; v <= 9; ++v) EXPECT_EQ(tokenizer.decode({input.value_tokens[v]}), std::to_string(v)) << v;
+  EXPECT_EQ(input.value_tokens[10], -1);
+  std::vector<int32_t> seven = input.prompt_ids;
+  seven.push_back(input.value_tokens[7]);
+  EXPECT_EQ(seven, tokenizer.encode(kText + " 7", true));
+}
+
+TEST(JudgeInput, WordLevelScoresEveryValueIncludingTen) {
+  const std::string dir = testing::scratch_dir("judge-wordlevel");
+  write_synth_task(make_synth_task(SynthOptions{}), dir);
+  const Tokenizer tokenizer = Tokenizer::load(dir);
+  const JudgeInput input = judge_input(tokenizer, kText);
+  for (int v = 0; v <= 10; ++v) {
+    ASSERT_NE(input.value_tokens[v], -1) << v;
+    std::vector<int32_t> ids = input.prompt_ids;
+    ids.push_back(input.value_tokens[v]);
+    EXPECT_EQ(ids, tokenizer.encode(kText + " " + std::to_string(v), true)) << v;
+  }
+}
+
+TEST(ExpectedScore, IsTheProbabilityWeightedMeanOverScorableValues) {
+  std::vector<int32_t> tokens = {10, 11, 12, 13, 14, 15, 16, 17, 18, 19, -1};
+  std::vector<double> log_probs(11, std::log(1e-30));
+  log_probs[7] = 0;  // all the mass on 7
+  EXPECT_NEAR(expected_score(log_probs, tokens), 7.0, 1e-12);
+  // p(2) = 0.25, p(8) = 0.75 among the scorable values; value 10 has no token and its (huge)
+  // log-probability is ignored.
+  log_probs.assign(11, -1000);
+  log_probs[2] = std::log(0.1);
+  log_probs[8] = std::log(0.3);
+  log_probs[10] = 5;
+  EXPECT_NEAR(expected_score(log_probs, tokens), 0.25 * 2 + 0.75 * 8, 1e-9);
+  // Far below exp's range: renormalised, not 0/0.
+  log_probs.assign(11, -5000);
+  EXPECT_NEAR(expected_score(log_probs, tokens), 4.5, 1e-9);
+  EXPECT_ERROR_CONTAINS(expected_score({0, 0}, tokens), "2 log-probabilities for 11 values");
+}
+
+TEST(NextTokenLogProbs, EqualsLogSoftmaxOfTheLastPositionForPromptsOfDifferentLengths) {
+  torch::set_num_threads(1);
+  const Llama model = load_llama(stories_dir());
+  const Tokenizer tokenizer = Tokenizer::load(stories_dir());
+  const std::vector<std::vector<int32_t>> prompts = {tokenizer.encode("Once upon a time", true),
+                                                     tokenizer.encode("Lily had a red ball. She", true),
+                                                     tokenizer.encode("Tom", true)};
+  const std::vector<int32_t> tokens = {5, 100, 300, 511};
+  // One block and blocks of one row must agree with the plain forward pass.
+  for (int64_t max_tokens : {int64_t(16384), int64_t(8)}) {
+    const auto got = next_token_log_probs(model, prompts, tokens, max_tokens);
+    ASSERT_EQ(got.size(), prompts.size());
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      const int64_t T = static_cast<int64_t>(prompts[i].size());
+      torch::Tensor ids = torch::tensor(std::vector<int64_t>(prompts[i].begin(), prompts[i].end())).unsqueeze(0);
+      torch::Tensor logits = forward(model, ids, torch::arange(T).unsqueeze(0), torch::Tensor(), nullptr)[0][-1];
+      torch::Tensor want = torch::log_softmax(logits.to(torch::kFloat64), -1);
+      for (size_t j = 0; j < tokens.size(); ++j)
+        EXPECT_NEAR(got[i][j], want[tokens[j]].item<double>(), 1e-5) << "prompt " << i << " token " << tokens[j];
+    }
+  }
+  EXPECT_ERROR_CONTAINS(next_token_log_probs(model, {{}}, tokens), "prompt 0 is empty");
+  EXPECT_ERROR_CONTAINS(next_token_log_probs(model, prompts, {512}), "candidate token id 512 outside the vocabulary");
+}
+
+}  // namespace
+}  // namespace iwsi
