@@ -1,10 +1,11 @@
 // `iwsi run`: the whole pipeline of one configuration in one MPI job — optionally the synthetic
 // task (into data.dir) and a base model trained from scratch on its labeled set (into model.path),
-// then generate, weigh, and for each strategy (and k) filter, train and evaluate, plus the base
+// then generate, weigh (and judge, for the self baseline), and for each strategy (and k) filter, train and evaluate, plus the base
 // model's evaluation — and the accuracy table at the end. Each stage is the same job `iwsi STAGE` runs, called in-process with
 // its inputs and outputs wired inside the run directory. A stage whose complete output already
 // exists with the same settings and unchanged inputs (the output's provenance) is skipped, so a
 // rerun after a crash, or with one more strategy, does only the missing work.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 
 #include "core/log.h"
 #include "job.h"
+#include "pipeline/selection_file.h"
 #include "runtime/stop_signal.h"
 #include "store/attributes.h"
 #include "store/output_file.h"
@@ -20,10 +22,10 @@ namespace iwsi {
 namespace {
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kStages = {"synth", "generate", "weigh", "filter", "train", "eval"};
+const std::vector<std::string> kStages = {"synth", "generate", "weigh", "judge", "filter", "train", "eval"};
 // The options the run sets for each stage itself (where files go, which strategy): not the user's.
-const std::set<std::string> kWired = {"generate.output",  "weigh.candidates",  "weigh.output",   "filter.candidates",
-                                      "filter.weights",   "filter.strategy",   "filter.k",       "filter.output",
+const std::set<std::string> kWired = {"generate.output",  "weigh.candidates",  "weigh.output",   "judge.candidates",
+                                      "judge.output",     "filter.candidates", "filter.weights", "filter.judgments",   "filter.strategy",   "filter.k",       "filter.output",
                                       "train.candidates", "train.selection",   "train.output_dir", "eval.adapter",
                                       "eval.output",      "synth.output_dir"};
 
@@ -31,8 +33,8 @@ const std::set<std::string> kWired = {"generate.output",  "weigh.candidates",  "
 void describe(po::options_description& options) {
   options.add_options()
       ("run.dir", po::value<std::string>()->required(), "run directory: every stage's output goes here")
-      ("run.strategies", po::value<std::string>()->default_value("lmsi,iwsi"), "comma-separated: none, lmsi, iwsi, entropy, rm, oracle, iwsi-w")
-      ("run.ks", po::value<std::string>()->default_value("80"), "comma-separated k values for iwsi, entropy and rm")
+      ("run.strategies", po::value<std::string>()->default_value("lmsi,iwsi"), "comma-separated: none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w")
+      ("run.ks", po::value<std::string>()->default_value("80"), "comma-separated k values for iwsi, entropy, self and rm")
       ("run.eval_base", po::value<bool>()->default_value(true)->implicit_value(true), "also evaluate the base model")
       ("run.synth", po::value<bool>()->default_value(false)->implicit_value(true), "first write the synthetic task into data.dir ([synth] options)")
       ("run.base", po::value<bool>()->default_value(false)->implicit_value(true), "first train the base model from scratch on data.dir/train.jsonl into model.path (full fine-tuning)")
@@ -61,7 +63,15 @@ struct Stage {
   std::string job, label, output;
   std::vector<std::pair<std::string, std::string>> wired;  // option -> value
   std::set<std::string> withheld = {};                     // user options the stage must not get
+  std::string selection = "";  // train / eval of a strategy: skipped when this training set is empty
 };
+
+// Collective: the number of samples a (complete) selection file keeps.
+int64_t kept_samples(const std::string& selection) {
+  std::string kept;
+  if (world_rank_or_zero() == 0) kept = std::to_string(int_attribute(open_output_for_read(selection, kSelectionSchema, kSelectionVersion), "kept"));
+  return std::stoll(broadcast(kept));
+}
 
 // The stage's arguments: every option the user set for the run (file or command line) that the
 // stage knows, except those the run wires itself, then the wired ones.
@@ -105,6 +115,12 @@ bool up_to_date(const std::string& output, const std::string& effective_ini) {
 
 // Runs the stage unless up to date; returns the stage's exit code (0 when skipped).
 int run_stage(const JobContext& run, const Stage& stage) {
+  if (!stage.selection.empty() && kept_samples(stage.selection) == 0) {
+    // One strategy finding nothing to train on (a model whose answers never parse) is a result
+    // to report, not a reason to lose the other strategies' work: `iwsi train` alone refuses it.
+    log_warn0("run: ", stage.label, ": skipped, the training set ", stage.selection, " is empty");
+    return 0;
+  }
   const JobEntry& job = find_job(stage.job);
   JobContext context{run.world, job.name,
                      parse_job_options(job.name, job_options(job), stage_args(run, stage), every_option_name()),
@@ -117,7 +133,9 @@ int run_stage(const JobContext& run, const Stage& stage) {
   return job.run(context);
 }
 
-bool uses_k(const std::string& strategy) { return strategy == "iwsi" || strategy == "entropy" || strategy == "rm"; }
+bool uses_k(const std::string& strategy) {
+  return strategy == "iwsi" || strategy == "entropy" || strategy == "self" || strategy == "rm";
+}
 
 // Rank 0: the accuracy table of every evaluation of the run, printed and written as Markdown.
 void write_accuracy_table(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& cells) {
@@ -125,15 +143,17 @@ void write_accuracy_table(const std::string& dir, const std::vector<std::pair<st
   std::ostringstream table;
   table << "| strategy | k | training samples | accuracy (%) |\n|---|---|---|---|\n";
   for (const auto& [name, suffix] : cells) {
-    H5Id eval = h5_file(H5Fopen((dir + "/eval_" + suffix + ".h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "eval");
     std::string kept = "-", k = "-";
     if (name != "base") {
       H5Id selection = h5_file(H5Fopen((dir + "/select_" + suffix + ".h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "select");
       kept = std::to_string(int_attribute(selection, "kept"));
       if (uses_k(name)) k = cat(double_attribute(selection, "k"));
     }
-    char accuracy[32];
-    std::snprintf(accuracy, sizeof accuracy, "%.1f", double_attribute(eval, "accuracy"));
+    char accuracy[32] = "- (empty training set)";
+    if (kept != "0") {
+      H5Id eval = h5_file(H5Fopen((dir + "/eval_" + suffix + ".h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "eval");
+      std::snprintf(accuracy, sizeof accuracy, "%.1f", double_attribute(eval, "accuracy"));
+    }
     table << "| " << name << " | " << k << " | " << kept << " | " << accuracy << " |\n";
   }
   std::ofstream(dir + "/accuracy.md") << table.str();
@@ -142,7 +162,7 @@ void write_accuracy_table(const std::string& dir, const std::vector<std::pair<st
 
 int run(const JobContext& context) {
   const std::string dir = context.get<std::string>("run.dir");
-  const std::string candidates = dir + "/candidates.h5", weights = dir + "/weights.h5";
+  const std::string candidates = dir + "/candidates.h5", weights = dir + "/weights.h5", judgments = dir + "/judgments.h5";
   std::vector<Stage> stages;
   const std::string task = context.get<std::string>("data.dir"), model = context.get<std::string>("model.path");
   if (context.get<bool>("run.synth"))  // seconds, deterministic: rewriting identical files changes no hash
@@ -157,24 +177,31 @@ int run(const JobContext& context) {
                       {"model.path"}});  // it is this stage's output
   stages.push_back({"generate", "generate", candidates, {{"generate.output", candidates}}});
   stages.push_back({"weigh", "weigh", weights, {{"weigh.candidates", candidates}, {"weigh.output", weights}}});
+  const std::vector<std::string> strategies = split_list(context.get<std::string>("run.strategies"));
+  const bool self = std::find(strategies.begin(), strategies.end(), "self") != strategies.end();
+  if (self)
+    stages.push_back({"judge", "judge", judgments, {{"judge.candidates", candidates}, {"judge.output", judgments}}});
   std::vector<std::pair<std::string, std::string>> cells;  // (strategy, file suffix)
   if (context.get<bool>("run.eval_base")) {
     stages.push_back({"eval", "eval base", dir + "/eval_base.h5", {{"eval.output", dir + "/eval_base.h5"}}});
     cells.emplace_back("base", "base");
   }
-  for (const std::string& strategy : split_list(context.get<std::string>("run.strategies"))) {
+  for (const std::string& strategy : strategies) {
     const std::vector<std::string> ks = uses_k(strategy) ? split_list(context.get<std::string>("run.ks"))
                                                          : std::vector<std::string>{"100"};
     for (const std::string& k : ks) {
       const std::string suffix = uses_k(strategy) ? strategy + "_k" + k : strategy;
       const std::string selection = dir + "/select_" + suffix + ".h5", trained = dir + "/train_" + suffix;
-      stages.push_back({"filter", "filter " + suffix, selection,
-                        {{"filter.candidates", candidates}, {"filter.weights", weights}, {"filter.strategy", strategy},
-                         {"filter.k", k}, {"filter.output", selection}}});
+      Stage filter{"filter", "filter " + suffix, selection,
+                   {{"filter.candidates", candidates}, {"filter.weights", weights}, {"filter.strategy", strategy},
+                    {"filter.k", k}, {"filter.output", selection}}};
+      if (strategy == "self") filter.wired.emplace_back("filter.judgments", judgments);
+      stages.push_back(filter);
       stages.push_back({"train", "train " + suffix, trained + "/train.h5",
-                        {{"train.candidates", candidates}, {"train.selection", selection}, {"train.output_dir", trained}}});
+                        {{"train.candidates", candidates}, {"train.selection", selection}, {"train.output_dir", trained}},
+                        {}, selection});
       stages.push_back({"eval", "eval " + suffix, dir + "/eval_" + suffix + ".h5",
-                        {{"eval.adapter", trained}, {"eval.output", dir + "/eval_" + suffix + ".h5"}}});
+                        {{"eval.adapter", trained}, {"eval.output", dir + "/eval_" + suffix + ".h5"}}, {}, selection});
       cells.emplace_back(strategy, suffix);
     }
   }
