@@ -22,6 +22,7 @@ import ds_weights
 import examples
 import generation
 import losses
+import styles
 import training
 
 
@@ -60,6 +61,7 @@ def write_report(layout, out_dir, example_count):
         generation.add_generation(doc, cell, columns)
         if columns.consistent is not None:
             ds_weights.add_ds_weights(doc, cell, columns)
+            styles.add_styles(doc, cell, columns)
             losses.add_losses(doc, cell, columns)
             examples.add_examples(doc, cell, columns, example_count)
         training.add_training(doc, cell, layout.root)

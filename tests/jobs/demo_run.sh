@@ -42,6 +42,18 @@ for split in ("train", "pool", "valid", "test"):
         steps = re.findall(r"= (\d+) \.", body)
         assert not steps or record["style"] != "clean" or steps[-1] == gold.strip(), record
 PY
+check "the style reader (analysis/styles.py) gives every labeled rationale the style synth wrote" "$PY" - "$D/task" <<'PY'
+import json, sys
+sys.path.insert(0, "analysis")
+from styles import rationale_style
+seen = set()
+for line in open(f"{sys.argv[1]}/train.jsonl"):
+    record = json.loads(line)
+    style = rationale_style(record["question"], record["answer"].rsplit("####", 1)[0])
+    assert style == record["style"], (style, record)
+    seen.add(style)
+assert seen == {"clean", "jumping", "redundant", "spurious"}, seen
+PY
 check "the offline report reads the real run" "$PY" analysis/report.py "$D" --out "$D/report"
 check "the report's accuracy table equals the eval files, every figure is linked" "$PY" - "$D" <<'PY'
 import csv, os, sys, h5py
@@ -52,6 +64,7 @@ for row in csv.DictReader(open(f"{d}/report/accuracy.csv")):
 index = open(f"{d}/report/index.md").read()
 pngs = [f for f in os.listdir(f"{d}/report") if f.endswith(".png")]
 assert len(pngs) >= 6 and all(p in index for p in pngs), pngs
+assert "ds_weights_by_style.png" in pngs and os.path.exists(f"{d}/report/styles.csv"), pngs
 PY
 out=$(mpirun -np 2 "$IWSI" "${RUN[@]}" 2>&1)
 check "a second invocation does no work" test "$(grep -c 'up to date' <<<"$out")" -eq 13
