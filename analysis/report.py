@@ -55,6 +55,7 @@ def write_report(layout, out_dir, example_count):
     for note in layout.notes:
         doc.paragraph(f"- note: {note}")
     accuracy.add_accuracy(doc, layout)
+    styles.add_answer_styles(doc, layout)
     for cell in layout.cells:
         doc.heading(cell.title[0].upper() + cell.title[1:])
         columns = read_cell_columns(cell)

@@ -126,3 +126,29 @@ def add_styles(doc, cell, columns):
               markdown_too=True)
     doc.figure(style_figure(cell, columns, rows, styles, selections), f"ds_weights_by_style{cell.slug}",
                "DS-weight distribution of consistent candidates by style; samples left of sigma_k are kept")
+
+
+def answer_style_table(layout):
+    """Per evaluation on the synthetic task: how often the model answers with no steps at all (a
+    bare guess, the habit the demo's labeled set teaches) and how accurate each kind of answer is."""
+    rows = []
+    for cell, e in [(None, e) for e in layout.shared_evaluations] + \
+            [(c, e) for c in layout.cells for e in c.evaluations]:
+        if e.file.attr("dataset") != "synthetic":
+            continue
+        texts = e.file.text("questions/text")
+        correct = np.asarray(e.file.column("questions/correct")) == 1
+        bare = np.array([not EQUATION.search(t) for t in texts], dtype=bool)
+        share = lambda mask: 100.0 * np.mean(correct[mask]) if mask.any() else None
+        rows.append([cell.name if cell else "(all)", method_label(e.strategy, e.k), e.file.attr("split"),
+                     100.0 * np.mean(correct), 100.0 * np.mean(bare), share(bare), share(~bare)])
+    return Table(["cell", "method", "split", "accuracy", "bare answers (%)", "accuracy of bare answers",
+                  "accuracy with steps"], rows, {h: ".1f" for h in ("accuracy", "bare answers (%)",
+                                                                    "accuracy of bare answers", "accuracy with steps")})
+
+
+def add_answer_styles(doc, layout):
+    table = answer_style_table(layout)
+    if table.rows:
+        doc.table(table, "answer_styles", "Greedy answers without any step (bare guesses) per evaluation, synthetic "
+                  "task: the habit IWSI is meant to remove", markdown_too=True)

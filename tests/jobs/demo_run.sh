@@ -65,6 +65,8 @@ index = open(f"{d}/report/index.md").read()
 pngs = [f for f in os.listdir(f"{d}/report") if f.endswith(".png")]
 assert len(pngs) >= 6 and all(p in index for p in pngs), pngs
 assert "ds_weights_by_style.png" in pngs and os.path.exists(f"{d}/report/styles.csv"), pngs
+bare = list(csv.DictReader(open(f"{d}/report/answer_styles.csv")))
+assert {r["method"] for r in bare} == {"base", "LMSI", "IWSI k=80", "IWSI k=50"}, bare
 PY
 out=$(mpirun -np 2 "$IWSI" "${RUN[@]}" 2>&1)
 check "a second invocation does no work" test "$(grep -c 'up to date' <<<"$out")" -eq 13
