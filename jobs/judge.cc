@@ -28,7 +28,7 @@ void describe(po::options_description& options) {
   options.add_options()
       ("judge.candidates", po::value<std::string>()->required(), "candidate file written by iwsi generate")
       ("judge.output", po::value<std::string>()->required(), "judgments file to write (HDF5)")
-      ("judge.request", po::value<std::string>()->default_value(kDefaultJudgeRequest),
+      ("judge.request", po::value<std::string>()->default_value(escape(kDefaultJudgeRequest)),
        "text after \"Q: question\\nA: answer\" asking for a 0-10 rating; must end with \"Score:\" (\\n for newline)")
       ("judge.chunk_size", po::value<int64_t>()->default_value(64), "samples judged together (fixed, so results do not depend on the rank count)")
       ("judge.max_batch_tokens", po::value<int64_t>()->default_value(16384), "padded tokens per forward pass at most");

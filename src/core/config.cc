@@ -197,4 +197,10 @@ std::string unescape(const std::string& text) {
   return out;
 }
 
+std::string escape(const std::string& text) {
+  std::string out;
+  for (char c : text) out += c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\\' ? "\\\\" : std::string(1, c);
+  return out;
+}
+
 }  // namespace iwsi

@@ -48,5 +48,8 @@ void check_range(const std::string& name, double value, double low, double high,
 
 // Undoes the escapes \n \t \\ that let INI values and shell arguments hold newlines ("\nQ:").
 std::string unescape(const std::string& text);
+// The inverse: newlines, tabs and backslashes written as \n \t \\ (for defaults shown in --help
+// and stored in INI files, which hold one value per line).
+std::string escape(const std::string& text);
 
 }  // namespace iwsi
