@@ -11,4 +11,5 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 start=$(date +%s)
 mpirun -np 2 build/iwsi run --config configs/demo.ini "$@"
 /usr/bin/python3 analysis/report.py runs/demo --out runs/demo/report
+cat runs/demo/report/answer_styles.md
 echo "demo: done in $(($(date +%s) - start)) s; accuracy table: runs/demo/accuracy.md, figures: runs/demo/report/index.md"
