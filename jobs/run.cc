@@ -1,7 +1,7 @@
 // `iwsi run`: the whole pipeline of one configuration in one MPI job — optionally the synthetic
 // task (into data.dir) and a base model trained from scratch on its labeled set (into model.path),
-// then generate, weigh (and judge, for the self baseline), and for each strategy (and k) filter, train and evaluate, plus the base
-// model's evaluation — and the accuracy table at the end. Each stage is the same job `iwsi STAGE` runs, called in-process with
+// then generate, weigh (and judge, for the self baseline), and for each strategy (and k) filter,
+// train and evaluate, plus the base model's evaluation — and the accuracy table at the end. Each stage is the same job `iwsi STAGE` runs, called in-process with
 // its inputs and outputs wired inside the run directory. A stage whose complete output already
 // exists with the same settings and unchanged inputs (the output's provenance) is skipped, so a
 // rerun after a crash, or with one more strategy, does only the missing work.
@@ -24,10 +24,11 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string> kStages = {"synth", "generate", "weigh", "judge", "filter", "train", "eval"};
 // The options the run sets for each stage itself (where files go, which strategy): not the user's.
-const std::set<std::string> kWired = {"generate.output",  "weigh.candidates",  "weigh.output",   "judge.candidates",
-                                      "judge.output",     "filter.candidates", "filter.weights", "filter.judgments",   "filter.strategy",   "filter.k",       "filter.output",
-                                      "train.candidates", "train.selection",   "train.output_dir", "eval.adapter",
-                                      "eval.output",      "synth.output_dir"};
+const std::set<std::string> kWired = {
+    "generate.output",  "weigh.candidates", "weigh.output",     "judge.candidates", "judge.output",
+    "filter.candidates", "filter.weights",  "filter.judgments", "filter.strategy",  "filter.k",
+    "filter.output",    "train.candidates", "train.selection",  "train.output_dir", "eval.adapter",
+    "eval.output",      "synth.output_dir"};
 
 // The options of every stage, each once, plus the run's own.
 void describe(po::options_description& options) {
@@ -69,7 +70,8 @@ struct Stage {
 // Collective: the number of samples a (complete) selection file keeps.
 int64_t kept_samples(const std::string& selection) {
   std::string kept;
-  if (world_rank_or_zero() == 0) kept = std::to_string(int_attribute(open_output_for_read(selection, kSelectionSchema, kSelectionVersion), "kept"));
+  if (world_rank_or_zero() == 0)
+    kept = std::to_string(int_attribute(open_output_for_read(selection, kSelectionSchema, kSelectionVersion), "kept"));
   return std::stoll(broadcast(kept));
 }
 
@@ -162,7 +164,8 @@ void write_accuracy_table(const std::string& dir, const std::vector<std::pair<st
 
 int run(const JobContext& context) {
   const std::string dir = context.get<std::string>("run.dir");
-  const std::string candidates = dir + "/candidates.h5", weights = dir + "/weights.h5", judgments = dir + "/judgments.h5";
+  const std::string candidates = dir + "/candidates.h5", weights = dir + "/weights.h5";
+  const std::string judgments = dir + "/judgments.h5";
   std::vector<Stage> stages;
   const std::string task = context.get<std::string>("data.dir"), model = context.get<std::string>("model.path");
   if (context.get<bool>("run.synth"))  // seconds, deterministic: rewriting identical files changes no hash

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Submits a k x T sweep: per temperature T one generate job and (when a strategy needs DS weights)
-# one weigh job (and one judge job for the self baseline), writing one candidate file per T; then per T one job array whose tasks are the
-# cells (k, strategy) of that T: each filters (and trains and evaluates once the iwsi binary has
-# those jobs) from that T's candidate file, so the k axis never regenerates or rescores.
+# one weigh job (and one judge job for the self baseline), writing one candidate file per T; then
+# per T one job array whose tasks are the cells (k, strategy) of that T: each filters (and trains
+# and evaluates once the iwsi binary has those jobs) from that T's candidate file, so the k axis
+# never regenerates or rescores.
 # Re-submitting skips every stage and cell whose outputs are complete.
 # usage: slurm/submit_sweep.sh SWEEP.ini [RUN_DIR]
 #   SWEEP.ini: [sweep] temperatures = 0.7,1.0   ks = 50,80   strategies = iwsi (default)
