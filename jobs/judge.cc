@@ -10,7 +10,6 @@
 #include "core/log.h"
 #include "core/progress.h"
 #include "data/prompt.h"
-#include "data/text.h"
 #include "job.h"
 #include "model/loss.h"
 #include "options.h"
@@ -66,10 +65,9 @@ int run(const JobContext& context) {
     std::vector<JudgeInput> inputs;
     for (int64_t item = begin; item < end; ++item) {
       const int64_t local = share.local(item);
-      Example question;
-      question.question = text_at(questions.prompt, rows.question_index[local]);
-      inputs.push_back(judge_input(loaded.tokenizer, judge_text(training_prompt(question),
-                                                                trim_whitespace(text_at(rows.text, local)), request)));
+      const auto [prompt, answer] = sample_training_text(text_at(questions.prompt, rows.question_index[local]),
+                                                         text_at(rows.text, local));
+      inputs.push_back(judge_input(loaded.tokenizer, judge_text(prompt, answer, request)));
       by_tokens[inputs.back().value_tokens].push_back(item);
     }
     for (const auto& [value_tokens, items] : by_tokens) {

@@ -9,7 +9,6 @@
 #include "core/log.h"
 #include "core/progress.h"
 #include "data/prompt.h"
-#include "data/text.h"
 #include "dist/shard.h"
 #include "job.h"
 #include "model/loss.h"
@@ -114,9 +113,7 @@ int run(const JobContext& context) {
     std::vector<std::pair<std::string, std::string>> texts;
     for (int64_t item = begin; item < end; ++item) {
       const int64_t local = share.local(item);
-      Example question;
-      question.question = text_at(questions.prompt, rows.question_index[local]);
-      texts.emplace_back(training_prompt(question), trim_whitespace(text_at(rows.text, local)));
+      texts.push_back(sample_training_text(text_at(questions.prompt, rows.question_index[local]), text_at(rows.text, local)));
     }
     const std::vector<double> losses = scorer.losses(texts);
     for (int64_t item = begin; item < end; ++item) {

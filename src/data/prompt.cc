@@ -2,6 +2,7 @@
 #include "data/prompt.h"
 
 #include "core/error.h"
+#include "data/text.h"
 
 namespace iwsi {
 
@@ -19,6 +20,12 @@ std::string generation_prompt(const std::string& few_shot, const Example& exampl
   return few_shot + training_prompt(example);
 }
 
-std::string training_prompt(const Example& example) { return "Q: " + example.question + "\nA: "; }
+std::string training_prompt(const Example& example) { return training_prompt(example.question); }
+
+std::string training_prompt(const std::string& question) { return "Q: " + question + "\nA: "; }
+
+std::pair<std::string, std::string> sample_training_text(const std::string& question, const std::string& sample_text) {
+  return {training_prompt(question), trim_whitespace(sample_text)};
+}
 
 }  // namespace iwsi

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "data/example.h"
@@ -21,5 +22,11 @@ std::string generation_prompt(const std::string& few_shot, const Example& exampl
 
 // "Q: " + question + "\nA: " -- the text the answer tokens follow in training and DS scoring.
 std::string training_prompt(const Example& example);
+std::string training_prompt(const std::string& question);
+
+// The (prompt, answer) texts a generated sample is scored on (weigh), judged on (judge) and trained
+// on (train): the training prompt of its question and its text with surrounding whitespace
+// trimmed. One function, so a sample's DS loss and its training loss cover the same tokens.
+std::pair<std::string, std::string> sample_training_text(const std::string& question, const std::string& sample_text);
 
 }  // namespace iwsi

@@ -23,12 +23,6 @@ H5Id open_table(hid_t file, const std::string& path, const std::string& name) {
   return h5_group(H5Gopen2(file, name.c_str(), H5P_DEFAULT), "opening table /" + name + " of " + path);
 }
 
-std::string training_prompt_of(const std::string& question) {
-  Example example;
-  example.question = question;
-  return training_prompt(example);
-}
-
 }  // namespace
 
 std::vector<TrainingText> selected_candidate_texts(const std::string& candidates_path,
@@ -62,7 +56,8 @@ std::vector<TrainingText> selected_candidate_texts(const std::string& candidates
                question, " but the file has ", prompts.rows(), " questions");
     IWSI_CHECK(std::isfinite(weights[i]) && weights[i] >= 0, selection_path, ": kept row ", row, " has weight ",
                weights[i], "; training weights must be finite and >= 0");
-    out.push_back({training_prompt_of(text_at(prompts, question)), trim_whitespace(text_at(texts, row)), weights[i]});
+    auto [prompt, answer] = sample_training_text(text_at(prompts, question), text_at(texts, row));
+    out.push_back({std::move(prompt), std::move(answer), weights[i]});
   }
   return out;
 }
@@ -80,7 +75,7 @@ std::vector<TrainingText> gsm8k_jsonl_texts(const std::string& path) {
     } catch (const Error& e) {
       fail(path, ":", record.line, ": ", e.what());
     }
-    out.push_back({training_prompt_of(v["question"].get<std::string>()), trim_whitespace(rationale), 1.0});
+    out.push_back({training_prompt(v["question"].get<std::string>()), trim_whitespace(rationale), 1.0});
   }
   return out;
 }
