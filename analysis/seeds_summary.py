@@ -20,19 +20,19 @@ import re
 import statistics
 import sys
 
-import h5py
+from iwsi_files import IwsiFileError, open_checked
 
 
 def accuracy(path):
-    with h5py.File(path, "r") as f:
-        if int(f.attrs.get("complete", 0)) != 1:
-            sys.exit(f"{path}: not complete")
-        return float(f.attrs["accuracy"])
+    """The accuracy attribute of an eval file, checked like every file the report reads."""
+    return float(open_checked(path, "iwsi.eval").attr("accuracy"))
 
 
 def cells_of(run_dir, prefix):
     """{cell suffix: accuracy} for every PREFIX_<cell>.h5 of one run directory."""
     found = {}
+    for unfinished in glob.glob(os.path.join(run_dir, prefix + "_*.h5.tmp")):
+        accuracy(unfinished[:-len(".tmp")])  # says which job did not finish, unless it since has
     for path in glob.glob(os.path.join(run_dir, prefix + "_*.h5")):
         found[os.path.basename(path)[len(prefix) + 1:-3]] = accuracy(path)
     return found
@@ -124,4 +124,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except IwsiFileError as error:
+        sys.exit(f"seeds_summary.py: error: {error}")

@@ -14,10 +14,16 @@ for seed, cells in runs.items():
         for prefix, value in (("eval", test), ("valid", valid)):
             if value is None:
                 continue
-            with h5py.File(f"{d}/seeds/seed{seed}/{prefix}_{cell}.h5", "w") as f:
-                f.attrs["complete"], f.attrs["accuracy"] = 1, float(value)
+            with h5py.File(f"{d}/seeds/seed{seed}/{prefix}_{cell}.h5", "w") as f:  # a minimal iwsi.eval file
+                correct = [1] * value + [0] * (100 - value)
+                f["questions/question_index"], f["questions/correct"] = list(range(100)), correct
+                f.attrs.update({"schema": "iwsi.eval", "schema_version": 1, "complete": 1,
+                                "accuracy": float(value), "correct": value, "total": 100})
 PY
 check "the summary runs" "$PY" analysis/seeds_summary.py "$WORK/seeds"
+mv "$WORK/seeds/seed1/eval_lmsi.h5" "$WORK/seeds/seed1/eval_lmsi.h5.tmp"
+expect_failure "an unfinished eval file" "seed1/eval_lmsi.h5 is unfinished" "$PY" analysis/seeds_summary.py "$WORK/seeds"
+mv "$WORK/seeds/seed1/eval_lmsi.h5.tmp" "$WORK/seeds/seed1/eval_lmsi.h5"
 check "its numbers are the expected ones" "$PY" - "$WORK/seeds/summary.md" <<'PY'
 import sys
 text = open(sys.argv[1]).read()
