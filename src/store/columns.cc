@@ -105,9 +105,11 @@ bool has_column(hid_t table, const std::string& name) { return H5Lexists(table, 
 int64_t column_rows(hid_t table, const std::string& name) {
   const std::string what = where(table, name);
   IWSI_CHECK(has_column(table, name), "missing ", what);
-  H5O_info_t info;
-  h5_check(H5Oget_info_by_name(table, name.c_str(), &info, H5P_DEFAULT), what);
-  const bool ragged = info.type == H5O_TYPE_GROUP;
+  // H5Iget_type rather than H5Oget_info_by_name, whose signature changed in HDF5 1.12.
+  const bool ragged = [&] {
+    H5Id object = h5_object(H5Oopen(table, name.c_str(), H5P_DEFAULT), "opening " + what);
+    return H5Iget_type(object) == H5I_GROUP;
+  }();
   const std::string dataset_name = ragged ? name + "/offsets" : name;
   H5Id dataset = h5_dataset(H5Dopen2(table, dataset_name.c_str(), H5P_DEFAULT), "opening " + what);
   H5Id space = h5_space(H5Dget_space(dataset), what);

@@ -47,6 +47,7 @@ H5Id h5_space(hid_t id, const std::string& what) { return H5Id(h5_check(id, what
 H5Id h5_plist(hid_t id, const std::string& what) { return H5Id(h5_check(id, what), H5Pclose); }
 H5Id h5_type(hid_t id, const std::string& what) { return H5Id(h5_check(id, what), H5Tclose); }
 H5Id h5_attribute(hid_t id, const std::string& what) { return H5Id(h5_check(id, what), H5Aclose); }
+H5Id h5_object(hid_t id, const std::string& what) { return H5Id(h5_check(id, what), H5Oclose); }
 
 std::string h5_name(hid_t id) {
   const ssize_t length = H5Iget_name(id, nullptr, 0);

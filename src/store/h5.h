@@ -53,6 +53,7 @@ H5Id h5_space(hid_t id, const std::string& what);
 H5Id h5_plist(hid_t id, const std::string& what);
 H5Id h5_type(hid_t id, const std::string& what);
 H5Id h5_attribute(hid_t id, const std::string& what);
+H5Id h5_object(hid_t id, const std::string& what);  // from H5Oopen: a group or a dataset
 
 // HDF5 memory/file type of a C++ value type.
 template <class T>
