@@ -4,7 +4,9 @@ set -uo pipefail
 IWSI=${IWSI_BIN:-build/iwsi}
 PY=${PYTHON:-/usr/bin/python3}
 SHARED=${IWSI_SHARED_DIR:-../shared}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# More ranks than cores (-np 3 on 2): Open MPI 4 reads the first, Open MPI 5 (PRRTE) the second.
+export OMPI_MCA_rmaps_base_oversubscribe=1 PRTE_MCA_rmaps_default_mapping_policy=:oversubscribe
 WORK=$(mktemp -d /tmp/iwsi-job-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 FAILURES=0
