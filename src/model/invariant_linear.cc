@@ -1,0 +1,161 @@
+// The loops behind invariant_linear.h. Every output element is summed in one order that depends on K
+// alone: a chain of multiply-adds over k = k0, k0+1, ... from 0 within each block of kBlockK inputs,
+// the block sums added in block order, then the bias. Nothing depends on which other rows or columns
+// are computed alongside, so results are bitwise batch-invariant (and the blocks keep the rounding
+// error of long sums close to BLAS's). To vectorize such chains the vector lanes run over rows: x is
+// copied transposed into a (K, Mpad) buffer, Mpad a multiple of 8 with zero rows after M, and a
+// register tile of 16 rows (two 8-float vectors) by 6 columns multiplies each vector by a broadcast
+// weight (GCC/Clang vector extensions: AVX2 registers in the AVX2+FMA build, pairs of SSE registers
+// in the baseline one). Block sums go to a buffer, and each row block's finished sums to y. Columns past N repeat the last one and are computed but not stored.
+#include "model/invariant_linear.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "core/error.h"
+#include "model/cpu_loops.h"
+
+#if !defined(__GNUC__) && !defined(__clang__)
+#error "invariant_linear.cc needs GCC or Clang vector extensions"
+#endif
+// Returning a 32-byte vector from a function compiled without AVX has its own ABI; GCC warns about
+// it, but every such function here is inlined into its caller.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace iwsi {
+namespace {
+
+typedef float Lanes __attribute__((vector_size(32)));  // 8 floats: 8 rows of one column
+constexpr int64_t kLanes = 8, kTileRows = 2 * kLanes, kTileCols = 6, kChunkTiles = 16, kBlockRows = 128, kBlockK = 256;
+static_assert(kBlockRows % kTileRows == 0, "a row tile must not straddle two row blocks");
+
+struct LinearOperands {
+  const float* xt;  // (K, Mpad) x transposed, zero columns past M
+  int64_t M, Mpad, K;
+  const float* w;  // (N, K) contiguous
+  int64_t N;
+  const float* bias;  // (N) or null
+  float* partial;     // (Mpad / 16, N, 16) sums of the K blocks done so far, rows m0 + [0, 16) of a column together
+  float* y;           // (M, N) contiguous
+};
+
+IWSI_LOOP_INLINE Lanes load(const float* p) {
+  Lanes v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+
+IWSI_LOOP_INLINE void store(float* p, const Lanes& v) { __builtin_memcpy(p, &v, sizeof v); }
+
+// Rows [m0, m0 + 8 * kVectors) by columns [n0, n0 + kTileCols), inputs [k0, k1).
+template <int kVectors>
+IWSI_LOOP_INLINE void tile(const LinearOperands& a, int64_t m0, int64_t n0, int64_t k0, int64_t k1) {
+  const float* w[kTileCols];
+  for (int64_t c = 0; c < kTileCols; ++c) w[c] = a.w + std::min(n0 + c, a.N - 1) * a.K;
+  Lanes acc[kVectors][kTileCols] = {};
+  const float* xt = a.xt + k0 * a.Mpad + m0;
+  for (int64_t k = k0; k < k1; ++k, xt += a.Mpad) {
+    Lanes xk[kVectors];
+#pragma GCC unroll 2
+    for (int v = 0; v < kVectors; ++v) xk[v] = load(xt + v * kLanes);
+#pragma GCC unroll 6
+    for (int64_t c = 0; c < kTileCols; ++c) {
+      const float wk = w[c][k];
+#pragma GCC unroll 2
+      for (int v = 0; v < kVectors; ++v) acc[v][c] += xk[v] * wk;
+    }
+  }
+  const int64_t cols = std::min(kTileCols, a.N - n0);
+  for (int64_t c = 0; c < cols; ++c)
+    for (int v = 0; v < kVectors; ++v) {
+      float* p = a.partial + (m0 / kTileRows * a.N + n0 + c) * kTileRows + v * kLanes;
+      store(p, k0 == 0 ? acc[v][c] : load(p) + acc[v][c]);
+    }
+}
+
+// Column tiles [tile_begin, tile_end) for all rows, kChunkTiles at a time, so that a chunk's
+// weights stay in cache while the row tiles of a row block pass over them.
+IWSI_LOOP_INLINE void column_tiles(const LinearOperands& a, int64_t tile_begin, int64_t tile_end) {
+  for (int64_t chunk = tile_begin; chunk < tile_end; chunk += kChunkTiles) {
+    const int64_t chunk_end = std::min(tile_end, chunk + kChunkTiles);
+    const int64_t n_begin = chunk * kTileCols, n_end = std::min(a.N, chunk_end * kTileCols);
+    for (int64_t block = 0; block < a.Mpad; block += kBlockRows) {
+      const int64_t block_end = std::min(a.Mpad, block + kBlockRows);
+      for (int64_t k0 = 0; k0 < a.K; k0 += kBlockK) {
+        const int64_t k1 = std::min(a.K, k0 + kBlockK);
+        int64_t m0 = block;
+        for (; m0 + kTileRows <= block_end; m0 += kTileRows)
+          for (int64_t t = chunk; t < chunk_end; ++t) tile<2>(a, m0, t * kTileCols, k0, k1);
+        if (m0 < block_end)
+          for (int64_t t = chunk; t < chunk_end; ++t) tile<1>(a, m0, t * kTileCols, k0, k1);
+      }
+      // The block's finished sums, still in cache, to y (with the bias).
+      for (int64_t m = block; m < std::min(a.M, block_end); ++m) {
+        const float* p = a.partial + (m / kTileRows * a.N) * kTileRows + m % kTileRows;
+        float* out = a.y + m * a.N;
+        for (int64_t n = n_begin; n < n_end; ++n) out[n] = a.bias ? p[n * kTileRows] + a.bias[n] : p[n * kTileRows];
+      }
+    }
+  }
+}
+
+using ColumnTilesFunction = void (*)(const LinearOperands&, int64_t, int64_t);
+
+void column_tiles_baseline(const LinearOperands& a, int64_t begin, int64_t end) { column_tiles(a, begin, end); }
+
+#ifdef IWSI_HAVE_AVX2_BUILD
+IWSI_AVX2_BUILD void column_tiles_avx2(const LinearOperands& a, int64_t begin, int64_t end) {
+  column_tiles(a, begin, end);
+}
+#endif
+
+ColumnTilesFunction column_tiles_function() {
+#ifdef IWSI_HAVE_AVX2_BUILD
+  if (cpu_has_avx2_fma()) return column_tiles_avx2;
+#endif
+  return column_tiles_baseline;
+}
+
+bool fits(const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat32; }
+
+bool operands_fit(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  return x.defined() && x.dim() >= 1 && fits(x) && weight.defined() && weight.dim() == 2 && fits(weight) &&
+         weight.is_contiguous() && (!bias.defined() || (fits(bias) && bias.dim() == 1 && bias.is_contiguous()));
+}
+
+}  // namespace
+
+bool invariant_linear_applies(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  return !torch::GradMode::is_enabled() && operands_fit(x, weight, bias);
+}
+
+torch::Tensor invariant_linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  IWSI_CHECK(operands_fit(x, weight, bias),
+             "invariant_linear: needs float32 CPU tensors and a contiguous (N, K) weight");
+  const int64_t K = weight.size(1), N = weight.size(0);
+  IWSI_CHECK(x.size(-1) == K && (!bias.defined() || bias.size(0) == N), "invariant_linear: input ", x.sizes(),
+             " does not fit weight ", weight.sizes(), bias.defined() ? " and its bias" : "");
+  std::vector<int64_t> out_sizes = x.sizes().vec();
+  out_sizes.back() = N;
+  torch::Tensor y = torch::empty(out_sizes, x.options());
+  const int64_t M = y.numel() / std::max<int64_t>(N, 1), Mpad = (M + kLanes - 1) / kLanes * kLanes;
+  if (M == 0 || N == 0) return y;
+  if (K == 0) return bias.defined() ? y.copy_(bias.expand_as(y)) : y.zero_();
+  const torch::Tensor rows = x.reshape({M, K});
+  torch::Tensor xt = torch::zeros({K, Mpad}, x.options());
+  xt.narrow(1, 0, M).copy_(rows.t());
+  torch::Tensor partial = torch::empty({(Mpad + kTileRows - 1) / kTileRows, N, kTileRows}, x.options());
+  const LinearOperands a{xt.data_ptr<float>(), M, Mpad, K, weight.data_ptr<float>(), N,
+                         bias.defined() ? bias.data_ptr<float>() : nullptr, partial.data_ptr<float>(),
+                         y.data_ptr<float>()};
+  const int64_t tiles = (N + kTileCols - 1) / kTileCols;
+  // Tasks of at least ~64K multiply-adds, so that handing one to a thread costs little.
+  const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, Mpad * K * kTileCols));
+  const ColumnTilesFunction run = column_tiles_function();
+  at::parallel_for(0, tiles, grain, [&](int64_t begin, int64_t end) { run(a, begin, end); });
+  return y;
+}
+
+}  // namespace iwsi
