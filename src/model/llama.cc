@@ -1,11 +1,15 @@
 // The decoder forward pass with HF Llama semantics, the KV cache, RoPE frequencies, random init.
 // One forward handles prefill, chunked prefill and decode alike: new tokens attend causally to the
 // cache plus the block, with an optional per-row key mask for left padding. Deliberately no
-// sampling and no loss; plain torch ops that are the same in 1.13 and 2.x, except the CPU decode
-// attention kernel (decode_attention.h) used for single-token float32 steps without autograd.
+// sampling and no loss; plain torch ops that are the same in 1.13 and 2.x, except that float32 CPU
+// inference (grad mode off) runs the projections, attention, SwiGLU and RoPE angles through
+// batch-invariant loops (invariant_linear.h, cpu_attention.h, cpu_elementwise.h): a token's logits
+// are then bitwise the same whether it is decoded step by step with the cache, recomputed in one
+// prefill, or batched with padding.
 #include "model/llama.h"
 
 #include <functional>
+#include <tuple>
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -13,7 +17,9 @@
 #include <limits>
 
 #include "core/error.h"
-#include "model/decode_attention.h"
+#include "model/cpu_attention.h"
+#include "model/cpu_elementwise.h"
+#include "model/invariant_linear.h"
 #include "model/lora.h"
 
 namespace iwsi {
@@ -35,7 +41,7 @@ torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, doub
 // x W^T + bias, plus the LoRA term scale * dropout(x) A^T B^T when the projection has an adapter.
 // row_seeds: the model's lora_dropout_seeds (B), or undefined = no dropout (see lora_delta).
 torch::Tensor linear(const torch::Tensor& x, const Linear& l, const torch::Tensor& row_seeds = {}) {
-  torch::Tensor y = torch::linear(x, l.weight, l.bias);
+  torch::Tensor y = linear_forward(x, l.weight, l.bias);
   return l.lora ? y + lora_delta(x, *l.lora, row_seeds) : y;
 }
 
@@ -50,7 +56,11 @@ struct RopeTables {
 RopeTables rope_tables(const Llama& model, const torch::Tensor& positions, torch::ScalarType dtype, double scale) {
   torch::ScalarType acc = accum_dtype(dtype);
   torch::Tensor freqs = positions.to(acc).unsqueeze(-1) * model.rope_inv_freq.to(acc);  // (B, T, D/2)
-  torch::Tensor c = freqs.cos(), s = freqs.sin();
+  torch::Tensor c, s;
+  if (cpu_elementwise_applies(freqs))
+    std::tie(c, s) = cos_sin(freqs);
+  else
+    c = freqs.cos(), s = freqs.sin();
   if (scale != 1.0) c = c * scale, s = s * scale;
   RopeTables r;
   r.cos = torch::cat({c, c}, -1).to(dtype).unsqueeze(2);          // (B, T, 1, D)
@@ -220,7 +230,7 @@ torch::Tensor decoder_layers(const Llama& model, const torch::Tensor& ids_in, co
   const double q_scale = 1.0 / std::sqrt(static_cast<double>(D));
   RopeTables rope_q = dtype == accum_dtype(dtype) ? RopeTables{rope.cos * q_scale, rope.sin_signed * q_scale}
                                                   : rope_tables(model, positions, dtype, q_scale);
-  // (B|1, 1, 1, T, Tk) or undefined; built on first use, as decode steps on the CPU never need it.
+  // (B|1, 1, 1, T, Tk) or undefined; built on first use, as float32 CPU inference never needs it.
   torch::Tensor mask;
   bool mask_built = false;
 
@@ -243,9 +253,9 @@ torch::Tensor decoder_layers(const Llama& model, const torch::Tensor& ids_in, co
     // GQA without repeating K/V: query heads [g*G, (g+1)*G) share KV head g (HF repeat_kv order), so
     // they become G*T rows of one matmul against that head's keys.
     torch::Tensor att;  // (B, T, H*D)
-    if (decode_attention_applies(q, keys, values)) {
-      // A float32 CPU decode step: one loop kernel instead of libtorch's per-(row, head) tiny GEMMs.
-      att = decode_attention(q, keys, values, key_valid, past);
+    if (cpu_attention_applies(q, keys, values)) {
+      // Float32 CPU inference: one loop kernel instead of libtorch's per-(row, head) tiny GEMMs.
+      att = cpu_attention(q, keys, values, key_valid, past);
     } else {
       if (!mask_built) mask = attention_mask(past, T, key_valid, device), mask_built = true;
       torch::Tensor scores = torch::matmul(q.reshape({B, Hkv, G * T, D}), keys.transpose(-1, -2));  // (B, Hkv, G*T, Tk)
@@ -257,7 +267,10 @@ torch::Tensor decoder_layers(const Llama& model, const torch::Tensor& ids_in, co
     h = h + linear(att, L.o, seeds);
 
     x = rms_norm(h, L.post_attention_norm, c.rms_norm_eps);
-    h = h + linear(torch::silu(linear(x, L.gate, seeds)) * linear(x, L.up, seeds), L.down, seeds);
+    torch::Tensor gate = linear(x, L.gate, seeds), up = linear(x, L.up, seeds);
+    torch::Tensor act = cpu_elementwise_applies(gate) && cpu_elementwise_applies(up) ? swiglu(gate, up)
+                                                                                     : torch::silu(gate) * up;
+    h = h + linear(act, L.down, seeds);
   }
   if (cache) cache->length = Tk;
   return h;

@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "model/checkpoint.h"
+#include "model/invariant_linear.h"
 #include "model/safetensors.h"
 #include "sample/rng.h"
 
@@ -349,8 +350,8 @@ torch::Tensor lora_delta(const torch::Tensor& x, const LoraWeights& lora, const 
   torch::Tensor h = x.to(lora.a.scalar_type());  // (N, ..., in)
   if (row_seeds.defined() && lora.dropout > 0)
     h = h * lora_dropout_multiplier(row_seeds, lora.layer, lora.module, lora.dropout, h.sizes(), h.options());
-  torch::Tensor down = torch::linear(h, lora.a) * lora.scale;  // (N, ..., r)
-  return torch::linear(down, lora.b).to(x.scalar_type());      // (N, ..., out)
+  torch::Tensor down = linear_forward(h, lora.a, {}) * lora.scale;  // (N, ..., r)
+  return linear_forward(down, lora.b, {}).to(x.scalar_type());      // (N, ..., out)
 }
 
 }  // namespace iwsi

@@ -1,9 +1,9 @@
-// The loops behind decode_attention.h. The inner loops run over fixed blocks of kLanes floats (over D
+// The loops behind cpu_attention.h. The inner loops run over fixed blocks of kLanes floats (over D
 // for the q.k dot products and the sums of V, over keys for the softmax's exp), so compilers vectorize
 // them at -O2 too and without reassociating float sums; on x86-64 the per-head loops are also built
-// for AVX2+FMA and that build is used where the CPU has it. Deliberately no SIMD intrinsics and no
-// torch ops inside the loops (those cost more than the work at decode sizes).
-#include "model/decode_attention.h"
+// for AVX2+FMA and that build is used where the CPU has it (cpu_loops.h). Deliberately no SIMD
+// intrinsics and no torch ops inside the loops (those cost more than the work at decode sizes).
+#include "model/cpu_attention.h"
 
 #include <ATen/Parallel.h>
 
@@ -14,24 +14,7 @@
 #include <vector>
 
 #include "core/error.h"
-
-#ifdef __FAST_MATH__
-#error "decode_attention.cc relies on IEEE float semantics (-inf scores, exact max); build it without -ffast-math"
-#endif
-
-// The helpers of the per-head loops are inlined into it by force, so that each build of it (the
-// baseline one and, on x86-64 with GCC or Clang, an AVX2+FMA one picked at run time) vectorizes them
-// for its own instruction set.
-#if defined(__GNUC__) || defined(__clang__)
-#define IWSI_LOOP_INLINE inline __attribute__((always_inline))
-#define IWSI_PREFETCH(address) __builtin_prefetch(address)
-#else
-#define IWSI_LOOP_INLINE inline
-#define IWSI_PREFETCH(address)
-#endif
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define IWSI_HAVE_AVX2_BUILD 1
-#endif
+#include "model/cpu_loops.h"
 
 namespace iwsi {
 namespace {
@@ -97,30 +80,6 @@ IWSI_LOOP_INLINE void weighted_row_sum(const float* w, const float* rows, int64_
   }
 }
 
-// exp(x) for x in [-87, 0] (a score minus its row's max, clamped), and 0 for x = -87: exp(x) = 2^n exp(r)
-// with n = round(x / ln 2), |r| <= ln(2)/2 and exp(r) by its Taylor polynomial of degree 7 (truncation
-// error < 1e-8 relative, below float rounding). Branch-free, so that a block of calls vectorizes.
-IWSI_LOOP_INLINE float exp_of_clamped(float x) {
-  const int32_t n = static_cast<int32_t>(x * 1.44269504f - 0.5f);  // truncating a value <= 0: nearest
-  const float nf = static_cast<float>(n);
-  const float r = (x - nf * 0.693359375f) + nf * 2.12194440e-4f;  // x - n ln2, ln2 split in two parts
-  float p = 1.0f / 5040;
-  p = p * r + 1.0f / 720;
-  p = p * r + 1.0f / 120;
-  p = p * r + 1.0f / 24;
-  p = p * r + 1.0f / 6;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  const int32_t bits = (n + 127) << 23;  // 2^n as a float: n >= -126 after the clamp
-  float two_n;
-  std::memcpy(&two_n, &bits, sizeof two_n);
-  // A multiply rather than `x > -87 ? p * two_n : 0`: a float operation inside a conditional is not
-  // if-converted (it could trap), which would leave the whole loop scalar.
-  const float keep = x > -87.0f ? 1.0f : 0.0f;
-  return keep * (p * two_n);
-}
-
 // scores[j] <- exp(scores[j] - max) over `padded` entries (a multiple of kLanes), where -inf and
 // anything below max - 87 give exactly 0; returns their sum, or NaN when a score was NaN or +inf (as
 // torch's softmax, whose weights are then NaN).
@@ -147,42 +106,53 @@ IWSI_LOOP_INLINE float exp_shifted_and_sum(float* scores, float max, int64_t pad
   return ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
 }
 
-// One (batch row b, KV head g): its G query heads h = g*G + i for every new query t.
+// One (batch row b, KV head g): its G query heads h = g*G + i for every new query t. Keys before the
+// row's first valid one (left padding) are skipped outright, so that the lanes of the sums below
+// count from that key whatever the padding.
 // scratch: round_up_to_lanes(Tk) floats.
 IWSI_LOOP_INLINE void attend_kv_head(const AttentionOperands& a, int64_t b, int64_t g, float* scratch) {
-  const int64_t G = a.G, D = a.D, Tk = a.Tk, padded = round_up_to_lanes(Tk);
-  const float* keys = a.k + b * a.k_b + g * a.k_h;
-  const float* values = a.v + b * a.v_b + g * a.v_h;
+  const int64_t G = a.G, D = a.D, Tk = a.Tk;
   const bool* valid = a.valid ? a.valid + b * a.valid_b : nullptr;
-  float* s = scratch;  // (padded) scores, then unnormalized weights
+  int64_t first = 0;
+  if (valid)
+    while (first < Tk && !valid[first * a.valid_t]) ++first;
+  const float* keys = a.k + b * a.k_b + g * a.k_h + first * a.k_t;
+  const float* values = a.v + b * a.v_b + g * a.v_h;
+  float* s = scratch;  // scores of keys first, first+1, ..., then unnormalized weights
   for (int64_t t = 0; t < a.T; ++t) {
-    const int64_t limit = std::min(Tk, a.past + t + 1);  // causal: keys [0, limit)
+    const int64_t n = std::max<int64_t>(0, std::min(Tk, a.past + t + 1) - first);  // causal: keys [first, first+n)
+    const int64_t padded = round_up_to_lanes(n);
     for (int64_t i = 0; i < G; ++i) {
       const float* q = a.q + b * a.q_b + (g * G + i) * a.q_h + t * a.q_t;  // (D)
       float* out = a.out + ((b * a.T + t) * a.H + g * G + i) * D;         // (D)
-      // Scores; masked keys and keys past the limit get -inf, whose exp below is exactly 0.
+      // Scores; masked keys get -inf, whose exp below is exactly 0.
       float max = kMinusInf;
       int64_t allowed = 0;
-      for (int64_t j = 0; j < limit; ++j) {
-        if (valid && !valid[j * a.valid_t]) {
+      for (int64_t j = 0; j < n; ++j) {
+        if (valid && !valid[(first + j) * a.valid_t]) {
           s[j] = kMinusInf;
           continue;
         }
         // V is read right after the scores: fetching its row now overlaps the memory latency with
         // this pass (at batch 64 the cache outgrows L2, and the kernel waits on memory).
-        IWSI_PREFETCH(values + j * a.v_t);
-        IWSI_PREFETCH(values + j * a.v_t + D - 1);
+        IWSI_PREFETCH(values + (first + j) * a.v_t);
+        IWSI_PREFETCH(values + (first + j) * a.v_t + D - 1);
         s[j] = dot(q, keys + j * a.k_t, D);
         max = std::max(max, s[j]);
         ++allowed;
       }
-      std::fill(s + limit, s + padded, kMinusInf);
-      // No key allowed: every score was the mask's lowest float in the torch path, hence uniform
-      // weights over all Tk keys.
-      const bool none = allowed == 0;
-      if (none) std::fill(s, s + Tk, 0.0f), max = 0.0f;
+      if (allowed == 0) {
+        // No key allowed: every score was the mask's lowest float in the torch path, hence uniform
+        // weights over all Tk keys.
+        std::fill(s, s + round_up_to_lanes(Tk), kMinusInf);
+        std::fill(s, s + Tk, 0.0f);
+        const float inv_sum = 1.0f / exp_shifted_and_sum(s, 0.0f, round_up_to_lanes(Tk));
+        weighted_row_sum(s, values, a.v_t, Tk, D, inv_sum, out);
+        continue;
+      }
+      std::fill(s + n, s + padded, kMinusInf);
       const float inv_sum = 1.0f / exp_shifted_and_sum(s, max, padded);
-      weighted_row_sum(s, values, a.v_t, none ? Tk : limit, D, inv_sum, out);
+      weighted_row_sum(s, values + first * a.v_t, a.v_t, n, D, inv_sum, out);
     }
   }
 }
@@ -194,7 +164,7 @@ void attend_kv_head_baseline(const AttentionOperands& a, int64_t b, int64_t g, f
 }
 
 #ifdef IWSI_HAVE_AVX2_BUILD
-__attribute__((target("avx2,fma"))) void attend_kv_head_avx2(const AttentionOperands& a, int64_t b, int64_t g,
+IWSI_AVX2_BUILD void attend_kv_head_avx2(const AttentionOperands& a, int64_t b, int64_t g,
                                                              float* scratch) {
   attend_kv_head(a, b, g, scratch);
 }
@@ -203,8 +173,7 @@ __attribute__((target("avx2,fma"))) void attend_kv_head_avx2(const AttentionOper
 // The build of attend_kv_head for this CPU (decided once per process).
 AttendFunction attend_function() {
 #ifdef IWSI_HAVE_AVX2_BUILD
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (avx2) return attend_kv_head_avx2;
+  if (cpu_has_avx2_fma()) return attend_kv_head_avx2;
 #endif
   return attend_kv_head_baseline;
 }
@@ -214,33 +183,33 @@ void check_operands(const torch::Tensor& q, const torch::Tensor& keys, const tor
   for (const torch::Tensor* x : {&q, &keys, &values}) {
     IWSI_CHECK(x->defined() && x->dim() == 4 && x->scalar_type() == torch::kFloat32 && x->device().is_cpu() &&
                    x->stride(3) == 1,
-               "decode_attention: q, keys and values must be 4-d float32 CPU tensors with unit stride over D");
+               "cpu_attention: q, keys and values must be 4-d float32 CPU tensors with unit stride over D");
   }
   const int64_t B = q.size(0), H = q.size(1), T = q.size(2), D = q.size(3);
   const int64_t Hkv = keys.size(1), Tk = keys.size(2);
   IWSI_CHECK(keys.sizes() == values.sizes() && keys.size(0) == B && keys.size(3) == D && Hkv > 0 && H % Hkv == 0,
-             "decode_attention: q ", q.sizes(), " does not fit keys ", keys.sizes(), " / values ", values.sizes());
-  IWSI_CHECK(past >= 0 && past + T <= Tk, "decode_attention: queries at [", past, ", ", past + T,
+             "cpu_attention: q ", q.sizes(), " does not fit keys ", keys.sizes(), " / values ", values.sizes());
+  IWSI_CHECK(past >= 0 && past + T <= Tk, "cpu_attention: queries at [", past, ", ", past + T,
              ") lie outside the ", Tk, " keys");
   if (key_valid.defined()) {
     IWSI_CHECK(key_valid.scalar_type() == torch::kBool && key_valid.device().is_cpu() && key_valid.dim() == 2 &&
                    key_valid.size(0) == B && key_valid.size(1) == Tk,
-               "decode_attention: key_valid must be a (", B, ", ", Tk, ") bool CPU tensor, got ", key_valid.sizes());
+               "cpu_attention: key_valid must be a (", B, ", ", Tk, ") bool CPU tensor, got ", key_valid.sizes());
   }
 }
 
 }  // namespace
 
-bool decode_attention_applies(const torch::Tensor& q, const torch::Tensor& keys, const torch::Tensor& values) {
+bool cpu_attention_applies(const torch::Tensor& q, const torch::Tensor& keys, const torch::Tensor& values) {
   auto fits = [](const torch::Tensor& x) {
     return x.defined() && x.dim() == 4 && x.device().is_cpu() && x.scalar_type() == torch::kFloat32 &&
-           x.stride(3) == 1 && !x.requires_grad();
+           x.stride(3) == 1;
   };
-  return fits(q) && fits(keys) && fits(values) && q.size(2) == 1;
+  return !torch::GradMode::is_enabled() && fits(q) && fits(keys) && fits(values);
 }
 
-torch::Tensor decode_attention(const torch::Tensor& q, const torch::Tensor& keys, const torch::Tensor& values,
-                               const torch::Tensor& key_valid, int64_t past) {
+torch::Tensor cpu_attention(const torch::Tensor& q, const torch::Tensor& keys, const torch::Tensor& values,
+                            const torch::Tensor& key_valid, int64_t past) {
   check_operands(q, keys, values, key_valid, past);
   const int64_t B = q.size(0), H = q.size(1), T = q.size(2), D = q.size(3);
   const int64_t Hkv = keys.size(1), Tk = keys.size(2);

@@ -1,8 +1,9 @@
-// The CPU decode attention kernel (model/decode_attention.h) against the torch ops it replaces: random
-// inputs with GQA (H=8 over Hkv=4, H=4 over Hkv=4), left padding, cache lengths on and off the kernel's
+// The CPU attention kernel (model/cpu_attention.h) against the torch ops it replaces: random inputs
+// with GQA (H=8 over Hkv=4, H=4 over Hkv=4), left padding, cache lengths on and off the kernel's
 // block of 8, odd head sizes, a block of queries (causal limit), fully masked and NaN queries, thread
-// counts; then forward()'s decode steps through the kernel vs the torch path, and stories260K's greedy
-// reference generations through the engine. Timings are not asserted anywhere.
+// counts; its invariance to blocking and padding, bit for bit; then forward()'s decode steps through
+// the kernel vs the torch path, and stories260K's greedy reference generations through the engine.
+// Timings are not asserted anywhere.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,7 +14,7 @@
 
 #include "core/error.h"
 #include "model/checkpoint.h"
-#include "model/decode_attention.h"
+#include "model/cpu_attention.h"
 #include "model/llama.h"
 #include "sample/engine.h"
 #include "test_paths.h"
@@ -67,7 +68,7 @@ void expect_kernel_matches_torch(const Case& c) {
   for (uint64_t seed : {1, 2}) {
     const Inputs in = random_inputs(c, seed);
     for (const torch::Tensor& valid : {in.key_valid, torch::Tensor()}) {
-      const torch::Tensor got = decode_attention(in.q, in.keys, in.values, valid, in.past);
+      const torch::Tensor got = cpu_attention(in.q, in.keys, in.values, valid, in.past);
       const torch::Tensor want = torch_attention(in.q, in.keys, in.values, valid, in.past);
       ASSERT_EQ(got.sizes(), want.sizes());
       EXPECT_LE(max_abs_diff(got, want), 1e-6) << "B " << c.B << " H " << c.H << " Hkv " << c.Hkv << " D " << c.D
@@ -76,26 +77,26 @@ void expect_kernel_matches_torch(const Case& c) {
   }
 }
 
-TEST(DecodeAttention, MatchesTorchPathWithGqaEightOverFourHeads) {
+TEST(CpuAttention, MatchesTorchPathWithGqaEightOverFourHeads) {
   for (int64_t Tk : {1, 7, 8, 33, 160}) expect_kernel_matches_torch({5, 8, 4, 8, 1, Tk});  // stories260K's heads
 }
 
-TEST(DecodeAttention, MatchesTorchPathWithFourOverFourHeads) {
+TEST(CpuAttention, MatchesTorchPathWithFourOverFourHeads) {
   for (int64_t Tk : {1, 9, 64, 159}) expect_kernel_matches_torch({4, 4, 4, 32, 1, Tk});  // the demo model's heads
 }
 
-TEST(DecodeAttention, MatchesTorchPathWithHeadSizesThatAreNotMultiplesOfEight) {
+TEST(CpuAttention, MatchesTorchPathWithHeadSizesThatAreNotMultiplesOfEight) {
   for (int64_t D : {4, 12, 20}) expect_kernel_matches_torch({3, 6, 2, D, 1, 21});
 }
 
-TEST(DecodeAttention, MatchesTorchPathForABlockOfQueriesUnderTheCausalLimit) {
+TEST(CpuAttention, MatchesTorchPathForABlockOfQueriesUnderTheCausalLimit) {
   for (int64_t Tk : {3, 17, 40}) expect_kernel_matches_torch({3, 8, 4, 16, 3, Tk});
 }
 
-TEST(DecodeAttention, AQueryWithNoVisibleKeyAveragesAllValuesLikeTheTorchPath) {
+TEST(CpuAttention, AQueryWithNoVisibleKeyAveragesAllValuesLikeTheTorchPath) {
   Inputs in = random_inputs({2, 4, 2, 8, 1, 11}, 3);
   in.key_valid[1].fill_(false);  // row 1: a padding row, every key masked
-  const torch::Tensor got = decode_attention(in.q, in.keys, in.values, in.key_valid, in.past);   // (B, 1, H*D)
+  const torch::Tensor got = cpu_attention(in.q, in.keys, in.values, in.key_valid, in.past);   // (B, 1, H*D)
   const torch::Tensor want = torch_attention(in.q, in.keys, in.values, in.key_valid, in.past);
   EXPECT_LE(max_abs_diff(got, want), 1e-6);
   // Uniform weights: each query head of KV head g gets the mean of g's values over all 11 keys.
@@ -105,51 +106,82 @@ TEST(DecodeAttention, AQueryWithNoVisibleKeyAveragesAllValuesLikeTheTorchPath) {
   EXPECT_TRUE(torch::isfinite(got).all().item<bool>());
 }
 
-TEST(DecodeAttention, ANanInOneRowGivesThatRowNanLikeTheTorchPath) {
+TEST(CpuAttention, ANanInOneRowGivesThatRowNanLikeTheTorchPath) {
   Inputs in = random_inputs({3, 4, 2, 8, 1, 10}, 6);
   in.q[1][2][0][3] = std::numeric_limits<float>::quiet_NaN();  // row 1, query head 2 (KV head 1)
-  const torch::Tensor got = decode_attention(in.q, in.keys, in.values, in.key_valid, in.past);  // (B, 1, H*D)
+  const torch::Tensor got = cpu_attention(in.q, in.keys, in.values, in.key_valid, in.past);  // (B, 1, H*D)
   const torch::Tensor want = torch_attention(in.q, in.keys, in.values, in.key_valid, in.past);
   EXPECT_TRUE(torch::equal(torch::isnan(got), torch::isnan(want)));
   EXPECT_TRUE(torch::isnan(got[1][0].narrow(0, 2 * 8, 8)).all().item<bool>());
   EXPECT_EQ(torch::isnan(got).sum().item<int64_t>(), 8);  // only that head of that row
 }
 
-TEST(DecodeAttention, ResultsDoNotDependOnTheThreadCount) {
+TEST(CpuAttention, ResultsDoNotDependOnTheThreadCount) {
   const Inputs in = random_inputs({16, 8, 4, 8, 1, 50}, 7);
   const int threads = torch::get_num_threads();
   torch::set_num_threads(1);
-  const torch::Tensor one = decode_attention(in.q, in.keys, in.values, in.key_valid, in.past);
+  const torch::Tensor one = cpu_attention(in.q, in.keys, in.values, in.key_valid, in.past);
   torch::set_num_threads(3);
-  const torch::Tensor three = decode_attention(in.q, in.keys, in.values, in.key_valid, in.past);
+  const torch::Tensor three = cpu_attention(in.q, in.keys, in.values, in.key_valid, in.past);
   torch::set_num_threads(threads);
   EXPECT_TRUE(torch::equal(one, three));  // bit for bit: each (row, KV head) is one task
 }
 
-TEST(DecodeAttention, AppliesOnlyToSingleTokenFloat32StepsWithoutGrad) {
+TEST(CpuAttention, AppliesToFloat32CpuInferenceOnly) {
   const Inputs in = random_inputs({2, 4, 2, 8, 1, 6}, 4);
-  EXPECT_TRUE(decode_attention_applies(in.q, in.keys, in.values));
   const Inputs block = random_inputs({2, 4, 2, 8, 2, 6}, 4);
-  EXPECT_FALSE(decode_attention_applies(block.q, block.keys, block.values));  // T = 2: prefill chunk
-  EXPECT_FALSE(decode_attention_applies(in.q.to(torch::kFloat64), in.keys.to(torch::kFloat64),
-                                        in.values.to(torch::kFloat64)));
-  EXPECT_FALSE(decode_attention_applies(in.q.clone().requires_grad_(true), in.keys, in.values));
-  EXPECT_FALSE(decode_attention_applies(in.q.contiguous().transpose(2, 3), in.keys, in.values));  // D not unit stride
+  {
+    torch::AutoGradMode grad(true);  // training: autograd must see libtorch's ops
+    EXPECT_FALSE(cpu_attention_applies(in.q, in.keys, in.values));
+  }
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(cpu_attention_applies(in.q, in.keys, in.values));
+  EXPECT_TRUE(cpu_attention_applies(block.q, block.keys, block.values));  // T = 2: a prefill chunk
+  EXPECT_FALSE(cpu_attention_applies(in.q.to(torch::kFloat64), in.keys.to(torch::kFloat64),
+                                     in.values.to(torch::kFloat64)));
+  EXPECT_FALSE(cpu_attention_applies(in.q.contiguous().transpose(2, 3), in.keys, in.values));  // D not unit stride
 }
 
-TEST(DecodeAttention, RejectsOperandsThatDoNotFit) {
+// The invariance the kernel exists for, bit for bit: a block of queries gives what the same queries
+// give one at a time (decode steps over the growing cache), and left padding a row changes nothing.
+TEST(CpuAttention, ABlockOfQueriesEqualsOneQueryAtATimeBitForBit) {
+  const Inputs in = random_inputs({3, 8, 4, 16, 9, 41}, 8);  // 9 new queries after 32 cached keys
+  const torch::Tensor block = cpu_attention(in.q, in.keys, in.values, in.key_valid, in.past);  // (B, 9, H*D)
+  for (int64_t t = 0; t < 9; ++t) {
+    const int64_t Tk = in.past + t + 1;
+    const torch::Tensor step = cpu_attention(in.q.narrow(2, t, 1), in.keys.narrow(2, 0, Tk),
+                                             in.values.narrow(2, 0, Tk), in.key_valid.narrow(1, 0, Tk), Tk - 1);
+    EXPECT_TRUE(torch::equal(step.select(1, 0), block.select(1, t))) << "query " << t;
+  }
+}
+
+TEST(CpuAttention, LeftPaddingARowChangesNoBitOfItsResult) {
+  const Inputs in = random_inputs({1, 4, 2, 8, 5, 29}, 9);  // row 0: no padding
+  for (int64_t pad : {1, 3, 8, 13}) {
+    auto padded = [&](const torch::Tensor& x) {  // (1, Hkv, Tk, D) -> (1, Hkv, pad + Tk, D), junk in front
+      return torch::cat({torch::randn({1, x.size(1), pad, x.size(3)}), x}, 2);
+    };
+    torch::Tensor valid = torch::ones({1, pad + 29}, torch::kBool);
+    valid.narrow(1, 0, pad).fill_(false);
+    const torch::Tensor got = cpu_attention(in.q, padded(in.keys), padded(in.values), valid, in.past + pad);
+    const torch::Tensor want = cpu_attention(in.q, in.keys, in.values, torch::Tensor(), in.past);
+    EXPECT_TRUE(torch::equal(got, want)) << "pad " << pad;
+  }
+}
+
+TEST(CpuAttention, RejectsOperandsThatDoNotFit) {
   const Inputs in = random_inputs({2, 4, 2, 8, 1, 6}, 5);
-  EXPECT_THROW(decode_attention(in.q, in.keys, in.values.narrow(2, 0, 5), in.key_valid, in.past), Error);
-  EXPECT_THROW(decode_attention(in.q, in.keys, in.values, in.key_valid.narrow(1, 0, 5), in.past), Error);
-  EXPECT_THROW(decode_attention(in.q, in.keys, in.values, in.key_valid, in.past + 1), Error);  // query past the keys
-  EXPECT_THROW(decode_attention(in.q.narrow(1, 0, 3), in.keys, in.values, in.key_valid, in.past), Error);  // 3 % 2
+  EXPECT_THROW(cpu_attention(in.q, in.keys, in.values.narrow(2, 0, 5), in.key_valid, in.past), Error);
+  EXPECT_THROW(cpu_attention(in.q, in.keys, in.values, in.key_valid.narrow(1, 0, 5), in.past), Error);
+  EXPECT_THROW(cpu_attention(in.q, in.keys, in.values, in.key_valid, in.past + 1), Error);  // query past the keys
+  EXPECT_THROW(cpu_attention(in.q.narrow(1, 0, 3), in.keys, in.values, in.key_valid, in.past), Error);  // 3 % 2
 }
 
 // ---- through the model ---------------------------------------------------------------------------
 
-// A decode step of forward() takes the kernel; the same step with an embedding that requires grad
-// (under grad mode) takes the torch path. Left-padded rows, GQA, two decode steps after a prefill.
-TEST(DecodeAttention, ForwardDecodeStepsMatchTheTorchPath) {
+// A decode step of forward() takes the kernels (grad mode off); the same step under grad mode takes
+// the torch path. Left-padded rows, GQA, two decode steps after a prefill.
+TEST(CpuAttention, ForwardDecodeStepsMatchTheTorchPath) {
   torch::set_num_threads(1);
   LlamaConfig c;
   c.vocab_size = 50, c.hidden_size = 32, c.intermediate_size = 48, c.num_layers = 2, c.num_heads = 4,
@@ -176,7 +208,7 @@ TEST(DecodeAttention, ForwardDecodeStepsMatchTheTorchPath) {
   EXPECT_GT(got.abs().max().item<double>(), 0.1);  // real logits, not zeros
 }
 
-TEST(DecodeAttention, Stories260KGreedyGenerationsStillMatchTheReference) {
+TEST(CpuAttention, Stories260KGreedyGenerationsStillMatchTheReference) {
   torch::set_num_threads(1);
   const std::string dir = testing::shared_dir() + "/models/stories260K";
   const nlohmann::json cases = nlohmann::json::parse(std::ifstream(dir + "/reference.json")).at("cases");
