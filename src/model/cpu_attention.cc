@@ -157,26 +157,11 @@ IWSI_LOOP_INLINE void attend_kv_head(const AttentionOperands& a, int64_t b, int6
   }
 }
 
-using AttendFunction = void (*)(const AttentionOperands&, int64_t, int64_t, float*);
-
-void attend_kv_head_baseline(const AttentionOperands& a, int64_t b, int64_t g, float* scratch) {
-  attend_kv_head(a, b, g, scratch);
-}
-
-#ifdef IWSI_HAVE_AVX2_BUILD
-IWSI_AVX2_BUILD void attend_kv_head_avx2(const AttentionOperands& a, int64_t b, int64_t g,
-                                                             float* scratch) {
-  attend_kv_head(a, b, g, scratch);
-}
-#endif
-
-// The build of attend_kv_head for this CPU (decided once per process).
-AttendFunction attend_function() {
-#ifdef IWSI_HAVE_AVX2_BUILD
-  if (cpu_has_avx2_fma()) return attend_kv_head_avx2;
-#endif
-  return attend_kv_head_baseline;
-}
+struct AttendKvHead {
+  static IWSI_LOOP_INLINE void run(const AttentionOperands& a, int64_t b, int64_t g, float* scratch) {
+    attend_kv_head(a, b, g, scratch);
+  }
+};
 
 void check_operands(const torch::Tensor& q, const torch::Tensor& keys, const torch::Tensor& values,
                     const torch::Tensor& key_valid, int64_t past) {
@@ -223,10 +208,10 @@ torch::Tensor cpu_attention(const torch::Tensor& q, const torch::Tensor& keys, c
   // Tasks of a few thousand multiply-adds each: enough of them per thread to amortize the hand-off.
   const int64_t task_work = std::max<int64_t>(1, (H / Hkv) * T * Tk * D);
   const int64_t grain = std::max<int64_t>(1, 32768 / task_work);
-  const AttendFunction attend = attend_function();
   at::parallel_for(0, B * Hkv, grain, [&](int64_t begin, int64_t end) {
     std::vector<float> scratch(round_up_to_lanes(Tk));
-    for (int64_t task = begin; task < end; ++task) attend(a, task / Hkv, task % Hkv, scratch.data());
+    for (int64_t task = begin; task < end; ++task)
+      run_for_this_cpu<AttendKvHead>(a, task / Hkv, task % Hkv, scratch.data());
   });
   return out;
 }

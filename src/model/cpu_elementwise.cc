@@ -15,32 +15,17 @@ namespace {
 
 // silu(g) * u = g * sigmoid(g) * u with sigmoid(g) = 1 / (1 + e) for g >= 0 and e / (1 + e) below,
 // e = exp(-|g|) (never overflows). NaN stays NaN (it is clamped to -87 for the exp, and g * 0 = NaN).
-IWSI_LOOP_INLINE void swiglu_loop(const float* gate, const float* up, float* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float g = gate[i];
-    const float minus_abs = g >= 0.0f ? -g : g;
-    const float e = exp_of_clamped(minus_abs >= -87.0f ? minus_abs : -87.0f);
-    const float sigmoid = (g >= 0.0f ? 1.0f : e) / (1.0f + e);
-    out[i] = g * sigmoid * up[i];
+struct SwigluLoop {
+  static IWSI_LOOP_INLINE void run(const float* gate, const float* up, float* out, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+      const float g = gate[i];
+      const float minus_abs = g >= 0.0f ? -g : g;
+      const float e = exp_of_clamped(minus_abs >= -87.0f ? minus_abs : -87.0f);
+      const float sigmoid = (g >= 0.0f ? 1.0f : e) / (1.0f + e);
+      out[i] = g * sigmoid * up[i];
+    }
   }
-}
-
-using SwigluFunction = void (*)(const float*, const float*, float*, int64_t);
-
-void swiglu_baseline(const float* gate, const float* up, float* out, int64_t n) { swiglu_loop(gate, up, out, n); }
-
-#ifdef IWSI_HAVE_AVX2_BUILD
-IWSI_AVX2_BUILD void swiglu_avx2(const float* gate, const float* up, float* out, int64_t n) {
-  swiglu_loop(gate, up, out, n);
-}
-#endif
-
-SwigluFunction swiglu_function() {
-#ifdef IWSI_HAVE_AVX2_BUILD
-  if (cpu_has_avx2_fma()) return swiglu_avx2;
-#endif
-  return swiglu_baseline;
-}
+};
 
 bool fits(const torch::Tensor& x) { return x.defined() && x.device().is_cpu() && x.scalar_type() == torch::kFloat32; }
 
@@ -57,8 +42,9 @@ torch::Tensor swiglu(const torch::Tensor& gate_in, const torch::Tensor& up_in) {
   const float* g = gate.data_ptr<float>();
   const float* u = up.data_ptr<float>();
   float* o = out.data_ptr<float>();
-  const SwigluFunction run = swiglu_function();
-  at::parallel_for(0, gate.numel(), 16384, [&](int64_t begin, int64_t end) { run(g + begin, u + begin, o + begin, end - begin); });
+  at::parallel_for(0, gate.numel(), 16384, [&](int64_t begin, int64_t end) {
+    run_for_this_cpu<SwigluLoop>(g + begin, u + begin, o + begin, end - begin);
+  });
   return out;
 }
 

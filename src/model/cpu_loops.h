@@ -35,6 +35,29 @@ inline bool cpu_has_avx2_fma() {
 #endif
 }
 
+// Loop::run(args...), a static IWSI_LOOP_INLINE function, compiled twice: for the baseline
+// instruction set and for AVX2+FMA.
+template <class Loop, class... Args>
+void baseline_build(const Args&... args) {
+  Loop::run(args...);
+}
+
+#ifdef IWSI_HAVE_AVX2_BUILD
+template <class Loop, class... Args>
+IWSI_AVX2_BUILD void avx2_build(const Args&... args) {
+  Loop::run(args...);
+}
+#endif
+
+// Runs the build of Loop::run for this CPU.
+template <class Loop, class... Args>
+void run_for_this_cpu(const Args&... args) {
+#ifdef IWSI_HAVE_AVX2_BUILD
+  if (cpu_has_avx2_fma()) return avx2_build<Loop>(args...);
+#endif
+  baseline_build<Loop>(args...);
+}
+
 // exp(x) for x in [-87, 0] (a score minus its row's max, clamped), and 0 for x = -87: exp(x) = 2^n exp(r)
 // with n = round(x / ln 2), |r| <= ln(2)/2 and exp(r) by its Taylor polynomial of degree 7 (truncation
 // error < 1e-8 relative, below float rounding). Branch-free, so that a block of calls vectorizes.

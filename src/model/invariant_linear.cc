@@ -101,22 +101,9 @@ IWSI_LOOP_INLINE void column_tiles(const LinearOperands& a, int64_t tile_begin, 
   }
 }
 
-using ColumnTilesFunction = void (*)(const LinearOperands&, int64_t, int64_t);
-
-void column_tiles_baseline(const LinearOperands& a, int64_t begin, int64_t end) { column_tiles(a, begin, end); }
-
-#ifdef IWSI_HAVE_AVX2_BUILD
-IWSI_AVX2_BUILD void column_tiles_avx2(const LinearOperands& a, int64_t begin, int64_t end) {
-  column_tiles(a, begin, end);
-}
-#endif
-
-ColumnTilesFunction column_tiles_function() {
-#ifdef IWSI_HAVE_AVX2_BUILD
-  if (cpu_has_avx2_fma()) return column_tiles_avx2;
-#endif
-  return column_tiles_baseline;
-}
+struct ColumnTiles {
+  static IWSI_LOOP_INLINE void run(const LinearOperands& a, int64_t begin, int64_t end) { column_tiles(a, begin, end); }
+};
 
 bool fits(const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat32; }
 
@@ -153,8 +140,7 @@ torch::Tensor invariant_linear(const torch::Tensor& x, const torch::Tensor& weig
   const int64_t tiles = (N + kTileCols - 1) / kTileCols;
   // Tasks of at least ~64K multiply-adds, so that handing one to a thread costs little.
   const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, Mpad * K * kTileCols));
-  const ColumnTilesFunction run = column_tiles_function();
-  at::parallel_for(0, tiles, grain, [&](int64_t begin, int64_t end) { run(a, begin, end); });
+  at::parallel_for(0, tiles, grain, [&](int64_t begin, int64_t end) { run_for_this_cpu<ColumnTiles>(a, begin, end); });
   return y;
 }
 
