@@ -1,6 +1,6 @@
 # `iwsi generate` end to end on a GSM8K slice with stories260K: the candidate file is bit-identical
-# for 1, 2 and 3 ranks (at the same threads per rank: float sums depend on the thread count) and
-# after a kill -9 mid-run and a restart; bad inputs fail clearly.
+# for 1, 2 and 3 ranks, for 1 and 2 threads (float32 CPU inference is batch- and thread-invariant,
+# src/model/invariant_linear.h) and after a kill -9 mid-run and a restart; bad inputs fail clearly.
 source "$(dirname "$0")/lib.bash"
 MODEL=$SHARED/models/stories260K
 SETTINGS=(--data.pool_size 30 --data.valid_size 4 --data.exemplars 1 --sampling.m 3 --temperature 1.0 --top_k 50
@@ -12,6 +12,10 @@ for np_ in 1 2 3; do
 done
 check "1 and 2 ranks give bit-identical data" "$PY" tests/jobs/same_data.py "$WORK/g1.h5" "$WORK/g2.h5" questions candidates
 check "1 and 3 ranks give bit-identical data" "$PY" tests/jobs/same_data.py "$WORK/g1.h5" "$WORK/g3.h5" questions candidates
+TWO_THREADS=()
+for a in "${ARGS[@]}"; do [ "${TWO_THREADS[-1]:-}" = --runtime.threads ] && a=2; TWO_THREADS+=("$a"); done
+check "generate on 1 rank with 2 threads" mpirun -np 1 "$IWSI" generate "${TWO_THREADS[@]}" --generate.output "$WORK/g1t2.h5"
+check "1 and 2 threads give bit-identical data" "$PY" tests/jobs/same_data.py "$WORK/g1.h5" "$WORK/g1t2.h5" questions candidates
 check "every question and sample is there, votes are consistent" "$PY" - "$WORK/g2.h5" <<'PY'
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")
