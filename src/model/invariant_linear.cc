@@ -6,7 +6,9 @@
 // copied transposed into a (K, Mpad) buffer, Mpad a multiple of 8 with zero rows after M, and a
 // register tile of 16 rows (two 8-float vectors) by 6 columns multiplies each vector by a broadcast
 // weight (GCC/Clang vector extensions: AVX2 registers in the AVX2+FMA build, pairs of SSE registers
-// in the baseline one). Block sums go to a buffer, and each row block's finished sums to y. Columns past N repeat the last one and are computed but not stored.
+// in the baseline one). Block sums go to a small per-thread buffer and each row block's finished sums
+// to y, so nothing of y's size is allocated besides y. Columns past N repeat the last one and are
+// computed but not stored.
 #include "model/invariant_linear.h"
 
 #include <ATen/Parallel.h>
@@ -29,6 +31,7 @@ namespace {
 
 typedef float Lanes __attribute__((vector_size(32)));  // 8 floats: 8 rows of one column
 constexpr int64_t kLanes = 8, kTileRows = 2 * kLanes, kTileCols = 6, kChunkTiles = 16, kBlockRows = 128, kBlockK = 256;
+constexpr int64_t kChunkCols = kChunkTiles * kTileCols;
 static_assert(kBlockRows % kTileRows == 0, "a row tile must not straddle two row blocks");
 
 struct LinearOperands {
@@ -37,8 +40,17 @@ struct LinearOperands {
   const float* w;  // (N, K) contiguous
   int64_t N;
   const float* bias;  // (N) or null
-  float* partial;     // (Mpad / 16, N, 16) sums of the K blocks done so far, rows m0 + [0, 16) of a column together
   float* y;           // (M, N) contiguous
+};
+
+// A thread's sums of the K blocks done so far for one row block by one column chunk: (kBlockRows /
+// 16, kChunkCols, 16), the 16 rows of a row tile in one column together.
+struct PartialSums {
+  float* data;
+  int64_t block, n_begin;  // the row block's first row, the chunk's first column
+  IWSI_LOOP_INLINE float* at(int64_t m, int64_t n) const {
+    return data + ((m - block) / kTileRows * kChunkCols + (n - n_begin)) * kTileRows + (m - block) % kTileRows;
+  }
 };
 
 IWSI_LOOP_INLINE Lanes load(const float* p) {
@@ -51,7 +63,8 @@ IWSI_LOOP_INLINE void store(float* p, const Lanes& v) { __builtin_memcpy(p, &v, 
 
 // Rows [m0, m0 + 8 * kVectors) by columns [n0, n0 + kTileCols), inputs [k0, k1).
 template <int kVectors>
-IWSI_LOOP_INLINE void tile(const LinearOperands& a, int64_t m0, int64_t n0, int64_t k0, int64_t k1) {
+IWSI_LOOP_INLINE void tile(const LinearOperands& a, const PartialSums& partial, int64_t m0, int64_t n0, int64_t k0,
+                           int64_t k1) {
   const float* w[kTileCols];
   for (int64_t c = 0; c < kTileCols; ++c) w[c] = a.w + std::min(n0 + c, a.N - 1) * a.K;
   Lanes acc[kVectors][kTileCols] = {};
@@ -70,39 +83,44 @@ IWSI_LOOP_INLINE void tile(const LinearOperands& a, int64_t m0, int64_t n0, int6
   const int64_t cols = std::min(kTileCols, a.N - n0);
   for (int64_t c = 0; c < cols; ++c)
     for (int v = 0; v < kVectors; ++v) {
-      float* p = a.partial + (m0 / kTileRows * a.N + n0 + c) * kTileRows + v * kLanes;
+      float* p = partial.at(m0 + v * kLanes, n0 + c);
       store(p, k0 == 0 ? acc[v][c] : load(p) + acc[v][c]);
     }
 }
 
 // Column tiles [tile_begin, tile_end) for all rows, kChunkTiles at a time, so that a chunk's
-// weights stay in cache while the row tiles of a row block pass over them.
-IWSI_LOOP_INLINE void column_tiles(const LinearOperands& a, int64_t tile_begin, int64_t tile_end) {
+// weights stay in cache while the row tiles of a row block pass over them. scratch: kBlockRows *
+// kChunkCols floats.
+IWSI_LOOP_INLINE void column_tiles(const LinearOperands& a, int64_t tile_begin, int64_t tile_end, float* scratch) {
   for (int64_t chunk = tile_begin; chunk < tile_end; chunk += kChunkTiles) {
     const int64_t chunk_end = std::min(tile_end, chunk + kChunkTiles);
     const int64_t n_begin = chunk * kTileCols, n_end = std::min(a.N, chunk_end * kTileCols);
     for (int64_t block = 0; block < a.Mpad; block += kBlockRows) {
       const int64_t block_end = std::min(a.Mpad, block + kBlockRows);
+      const PartialSums partial{scratch, block, n_begin};
       for (int64_t k0 = 0; k0 < a.K; k0 += kBlockK) {
         const int64_t k1 = std::min(a.K, k0 + kBlockK);
         int64_t m0 = block;
         for (; m0 + kTileRows <= block_end; m0 += kTileRows)
-          for (int64_t t = chunk; t < chunk_end; ++t) tile<2>(a, m0, t * kTileCols, k0, k1);
+          for (int64_t t = chunk; t < chunk_end; ++t) tile<2>(a, partial, m0, t * kTileCols, k0, k1);
         if (m0 < block_end)
-          for (int64_t t = chunk; t < chunk_end; ++t) tile<1>(a, m0, t * kTileCols, k0, k1);
+          for (int64_t t = chunk; t < chunk_end; ++t) tile<1>(a, partial, m0, t * kTileCols, k0, k1);
       }
       // The block's finished sums, still in cache, to y (with the bias).
       for (int64_t m = block; m < std::min(a.M, block_end); ++m) {
-        const float* p = a.partial + (m / kTileRows * a.N) * kTileRows + m % kTileRows;
+        const float* p = partial.at(m, n_begin);
         float* out = a.y + m * a.N;
-        for (int64_t n = n_begin; n < n_end; ++n) out[n] = a.bias ? p[n * kTileRows] + a.bias[n] : p[n * kTileRows];
+        for (int64_t n = n_begin; n < n_end; ++n)
+          out[n] = a.bias ? p[(n - n_begin) * kTileRows] + a.bias[n] : p[(n - n_begin) * kTileRows];
       }
     }
   }
 }
 
 struct ColumnTiles {
-  static IWSI_LOOP_INLINE void run(const LinearOperands& a, int64_t begin, int64_t end) { column_tiles(a, begin, end); }
+  static IWSI_LOOP_INLINE void run(const LinearOperands& a, int64_t begin, int64_t end, float* scratch) {
+    column_tiles(a, begin, end, scratch);
+  }
 };
 
 bool fits(const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat32; }
@@ -133,14 +151,15 @@ torch::Tensor invariant_linear(const torch::Tensor& x, const torch::Tensor& weig
   const torch::Tensor rows = x.reshape({M, K});
   torch::Tensor xt = torch::zeros({K, Mpad}, x.options());
   xt.narrow(1, 0, M).copy_(rows.t());
-  torch::Tensor partial = torch::empty({(Mpad + kTileRows - 1) / kTileRows, N, kTileRows}, x.options());
   const LinearOperands a{xt.data_ptr<float>(), M, Mpad, K, weight.data_ptr<float>(), N,
-                         bias.defined() ? bias.data_ptr<float>() : nullptr, partial.data_ptr<float>(),
-                         y.data_ptr<float>()};
+                         bias.defined() ? bias.data_ptr<float>() : nullptr, y.data_ptr<float>()};
   const int64_t tiles = (N + kTileCols - 1) / kTileCols;
   // Tasks of at least ~64K multiply-adds, so that handing one to a thread costs little.
   const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, Mpad * K * kTileCols));
-  at::parallel_for(0, tiles, grain, [&](int64_t begin, int64_t end) { run_for_this_cpu<ColumnTiles>(a, begin, end); });
+  at::parallel_for(0, tiles, grain, [&](int64_t begin, int64_t end) {
+    std::vector<float> scratch(kBlockRows * kChunkCols);
+    run_for_this_cpu<ColumnTiles>(a, begin, end, scratch.data());
+  });
   return y;
 }
 
