@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/progress.h"
 #include "data/prompt.h"
+#include "dist/exact_sum.h"
 #include "dist/shard.h"
 #include "job.h"
 #include "model/loss.h"
@@ -22,7 +23,7 @@
 #include "store/output_file.h"
 
 namespace iwsi {
-namespace {
+namespace jobs::weigh {  // named, not anonymous: jobs/ compiles as one unity file
 
 constexpr double kNotScored = std::numeric_limits<double>::quiet_NaN();
 
@@ -142,10 +143,10 @@ int run(const JobContext& context) {
   return 0;
 }
 
-}  // namespace
+}  // namespace jobs::weigh
 
 JobEntry weigh_job() {
-  return {"weigh", "loss of every consistent candidate and valid sample under the base model; DS weights", describe, run};
+  return {"weigh", "loss of every consistent candidate and valid sample under the base model; DS weights", jobs::weigh::describe, jobs::weigh::run};
 }
 
 }  // namespace iwsi

@@ -130,15 +130,8 @@ void allreduce_sum_in_place(double* data, int64_t count) {
   allreduce_sum_in_pieces(data, count, MPI_DOUBLE, sizeof(double));
 }
 
-double exact_allreduce_sum(const std::vector<double>& local_values) {
-  constexpr double kScale = 4294967296.0;  // 2^32
-  int64_t fixed = 0;
-  for (double value : local_values) {
-    IWSI_CHECK(std::isfinite(value) && std::fabs(value) < 1073741824.0, "exact_allreduce_sum: value ", value,
-               " is not finite or too large");
-    fixed += static_cast<int64_t>(std::llround(value * kScale));
-  }
-  return static_cast<double>(allreduce_sum(fixed)) / kScale;
+void allreduce_sum_in_place(int64_t* data, int64_t count) {
+  allreduce_sum_in_pieces(data, count, MPI_INT64_T, sizeof(int64_t));
 }
 
 int64_t exclusive_scan_sum(int64_t value) {

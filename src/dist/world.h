@@ -48,10 +48,8 @@ std::vector<int64_t> allreduce_sum(const std::vector<int64_t>& values);
 // at most INT_MAX elements). For flat gradient buffers in host memory.
 void allreduce_sum_in_place(float* data, int64_t count);
 void allreduce_sum_in_place(double* data, int64_t count);
-// Sum of `values` over every rank, each first rounded to a multiple of 2^-32 and added as an
-// integer, so the result has the same bits for any rank count and any split of the values
-// (a plain floating-point all-reduce does not). |value| must be below 2^30.
-double exact_allreduce_sum(const std::vector<double>& local_values);
+void allreduce_sum_in_place(int64_t* data, int64_t count);
+// (Exact, rank-count-invariant sums of doubles: dist/exact_sum.h.)
 // Sum of `value` over the ranks below this one (0 on rank 0): where this rank's rows start.
 int64_t exclusive_scan_sum(int64_t value);
 // Rank `root`'s string on every rank.
