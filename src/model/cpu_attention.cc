@@ -5,8 +5,6 @@
 // intrinsics and no torch ops inside the loops (those cost more than the work at decode sizes).
 #include "model/cpu_attention.h"
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -15,6 +13,7 @@
 
 #include "core/error.h"
 #include "model/cpu_loops.h"
+#include "model/cpu_threads.h"
 
 namespace iwsi {
 namespace {
@@ -208,7 +207,7 @@ torch::Tensor cpu_attention(const torch::Tensor& q, const torch::Tensor& keys, c
   // Tasks of a few thousand multiply-adds each: enough of them per thread to amortize the hand-off.
   const int64_t task_work = std::max<int64_t>(1, (H / Hkv) * T * Tk * D);
   const int64_t grain = std::max<int64_t>(1, 32768 / task_work);
-  at::parallel_for(0, B * Hkv, grain, [&](int64_t begin, int64_t end) {
+  parallel_for(0, B * Hkv, grain, [&](int64_t begin, int64_t end) {
     std::vector<float> scratch(round_up_to_lanes(Tk));
     for (int64_t task = begin; task < end; ++task)
       run_for_this_cpu<AttendKvHead>(a, task / Hkv, task % Hkv, scratch.data());

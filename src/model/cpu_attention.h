@@ -5,10 +5,11 @@
 // depends on the block's shape. Here a query's result depends only on its own keys: each query
 // sums over the keys from the row's first valid one up to its causal limit, in one fixed order, so
 // a prefill, a chunked prefill, decode steps and a left-padded batch give bitwise the same numbers.
-// Deliberately not here: other dtypes or devices, autograd (training keeps libtorch's ops).
+// Deliberately not here: other dtypes or devices, autograd (training forms attention with matmul_forward,
+// invariant_linear.h, which is differentiable and as batch-invariant).
 #pragma once
 
-#include <torch/torch.h>
+#include "model/torch_api.h"
 
 #include <cstdint>
 

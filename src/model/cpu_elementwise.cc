@@ -3,12 +3,11 @@
 // performs exactly the operations the scalar code would, so the element's position does not matter.
 #include "model/cpu_elementwise.h"
 
-#include <ATen/Parallel.h>
-
 #include <cmath>
 
 #include "core/error.h"
 #include "model/cpu_loops.h"
+#include "model/cpu_threads.h"
 
 namespace iwsi {
 namespace {
@@ -27,14 +26,14 @@ struct SwigluLoop {
   }
 };
 
-bool fits(const torch::Tensor& x) { return x.defined() && x.device().is_cpu() && x.scalar_type() == torch::kFloat32; }
+bool defined_cpu_float32(const torch::Tensor& x) { return x.defined() && x.device().is_cpu() && x.scalar_type() == torch::kFloat32; }
 
 }  // namespace
 
-bool cpu_elementwise_applies(const torch::Tensor& x) { return !torch::GradMode::is_enabled() && fits(x); }
+bool cpu_elementwise_applies(const torch::Tensor& x) { return !torch::GradMode::is_enabled() && defined_cpu_float32(x); }
 
 torch::Tensor swiglu(const torch::Tensor& gate_in, const torch::Tensor& up_in) {
-  IWSI_CHECK(fits(gate_in) && fits(up_in) && gate_in.sizes() == up_in.sizes(),
+  IWSI_CHECK(defined_cpu_float32(gate_in) && defined_cpu_float32(up_in) && gate_in.sizes() == up_in.sizes(),
              "swiglu: needs two float32 CPU tensors of one shape, got ", gate_in.sizes(), " and ",
              up_in.sizes());
   const torch::Tensor gate = gate_in.contiguous(), up = up_in.contiguous();
@@ -42,14 +41,14 @@ torch::Tensor swiglu(const torch::Tensor& gate_in, const torch::Tensor& up_in) {
   const float* g = gate.data_ptr<float>();
   const float* u = up.data_ptr<float>();
   float* o = out.data_ptr<float>();
-  at::parallel_for(0, gate.numel(), 16384, [&](int64_t begin, int64_t end) {
+  parallel_for(0, gate.numel(), 16384, [&](int64_t begin, int64_t end) {
     run_for_this_cpu<SwigluLoop>(g + begin, u + begin, o + begin, end - begin);
   });
   return out;
 }
 
 std::pair<torch::Tensor, torch::Tensor> cos_sin(const torch::Tensor& angles_in) {
-  IWSI_CHECK(fits(angles_in), "cos_sin: needs a float32 CPU tensor");
+  IWSI_CHECK(defined_cpu_float32(angles_in), "cos_sin: needs a float32 CPU tensor");
   const torch::Tensor angles = angles_in.contiguous();
   torch::Tensor c = torch::empty_like(angles), s = torch::empty_like(angles);
   const float* a = angles.data_ptr<float>();

@@ -11,13 +11,12 @@
 // computed but not stored.
 #include "model/invariant_linear.h"
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 #include <vector>
 
 #include "core/error.h"
 #include "model/cpu_loops.h"
+#include "model/cpu_threads.h"
 
 #if !defined(__GNUC__) && !defined(__clang__)
 #error "invariant_linear.cc needs GCC or Clang vector extensions"
@@ -30,7 +29,7 @@ namespace iwsi {
 namespace {
 
 typedef float Lanes __attribute__((vector_size(32)));  // 8 floats: 8 rows of one column
-constexpr int64_t kLanes = 8, kTileRows = 2 * kLanes, kTileCols = 6, kChunkTiles = 16, kBlockRows = 128, kBlockK = 256;
+constexpr int64_t kRowLanes = 8, kTileRows = 2 * kRowLanes, kTileCols = 6, kChunkTiles = 16, kBlockRows = 128, kBlockK = 256;
 constexpr int64_t kChunkCols = kChunkTiles * kTileCols;
 static_assert(kBlockRows % kTileRows == 0, "a row tile must not straddle two row blocks");
 
@@ -72,7 +71,7 @@ IWSI_LOOP_INLINE void tile(const LinearOperands& a, const PartialSums& partial, 
   for (int64_t k = k0; k < k1; ++k, xt += a.Mpad) {
     Lanes xk[kVectors];
 #pragma GCC unroll 2
-    for (int v = 0; v < kVectors; ++v) xk[v] = load(xt + v * kLanes);
+    for (int v = 0; v < kVectors; ++v) xk[v] = load(xt + v * kRowLanes);
 #pragma GCC unroll 6
     for (int64_t c = 0; c < kTileCols; ++c) {
       const float wk = w[c][k];
@@ -83,7 +82,7 @@ IWSI_LOOP_INLINE void tile(const LinearOperands& a, const PartialSums& partial, 
   const int64_t cols = std::min(kTileCols, a.N - n0);
   for (int64_t c = 0; c < cols; ++c)
     for (int v = 0; v < kVectors; ++v) {
-      float* p = partial.at(m0 + v * kLanes, n0 + c);
+      float* p = partial.at(m0 + v * kRowLanes, n0 + c);
       store(p, k0 == 0 ? acc[v][c] : load(p) + acc[v][c]);
     }
 }
@@ -123,29 +122,30 @@ struct ColumnTiles {
   }
 };
 
-bool fits(const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat32; }
+bool cpu_float32(const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat32; }
 
 bool operands_fit(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
-  return x.defined() && x.dim() >= 1 && fits(x) && weight.defined() && weight.dim() == 2 && fits(weight) &&
-         weight.is_contiguous() && (!bias.defined() || (fits(bias) && bias.dim() == 1 && bias.is_contiguous()));
+  return x.defined() && x.dim() >= 1 && cpu_float32(x) && weight.defined() && weight.dim() == 2 && cpu_float32(weight) &&
+         weight.is_contiguous() && (!bias.defined() || (cpu_float32(bias) && bias.dim() == 1 && bias.is_contiguous()));
 }
 
 }  // namespace
 
 bool invariant_linear_applies(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
-  return !torch::GradMode::is_enabled() && operands_fit(x, weight, bias);
+  return operands_fit(x, weight, bias);
 }
 
 torch::Tensor invariant_linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
   IWSI_CHECK(operands_fit(x, weight, bias),
              "invariant_linear: needs float32 CPU tensors and a contiguous (N, K) weight");
+  torch::NoGradGuard no_grad;  // never recorded (grad mode is per thread: pool threads have it on)
   const int64_t K = weight.size(1), N = weight.size(0);
   IWSI_CHECK(x.size(-1) == K && (!bias.defined() || bias.size(0) == N), "invariant_linear: input ", x.sizes(),
              " does not fit weight ", weight.sizes(), bias.defined() ? " and its bias" : "");
   std::vector<int64_t> out_sizes = x.sizes().vec();
   out_sizes.back() = N;
   torch::Tensor y = torch::empty(out_sizes, x.options());
-  const int64_t M = y.numel() / std::max<int64_t>(N, 1), Mpad = (M + kLanes - 1) / kLanes * kLanes;
+  const int64_t M = y.numel() / std::max<int64_t>(N, 1), Mpad = (M + kRowLanes - 1) / kRowLanes * kRowLanes;
   if (M == 0 || N == 0) return y;
   if (K == 0) return bias.defined() ? y.copy_(bias.expand_as(y)) : y.zero_();
   const torch::Tensor rows = x.reshape({M, K});
@@ -156,11 +156,108 @@ torch::Tensor invariant_linear(const torch::Tensor& x, const torch::Tensor& weig
   const int64_t tiles = (N + kTileCols - 1) / kTileCols;
   // Tasks of at least ~64K multiply-adds, so that handing one to a thread costs little.
   const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, Mpad * K * kTileCols));
-  at::parallel_for(0, tiles, grain, [&](int64_t begin, int64_t end) {
+  parallel_for(0, tiles, grain, [&](int64_t begin, int64_t end) {
     std::vector<float> scratch(kBlockRows * kChunkCols);
     run_for_this_cpu<ColumnTiles>(a, begin, end, scratch.data());
   });
   return y;
+}
+
+torch::Tensor invariant_matmul(const torch::Tensor& a, const torch::Tensor& b) {
+  IWSI_CHECK(a.dim() >= 2 && a.dim() == b.dim() && cpu_float32(a) && cpu_float32(b) &&
+                 a.sizes().slice(0, a.dim() - 2) == b.sizes().slice(0, b.dim() - 2) && a.size(-1) == b.size(-2),
+             "invariant_matmul: needs float32 CPU tensors (..., M, K) and (..., K, N) with the same leading "
+             "dimensions, got ", a.sizes(), " and ", b.sizes());
+  torch::NoGradGuard no_grad;
+  const int64_t M = a.size(-2), K = a.size(-1), N = b.size(-1);
+  const torch::Tensor as = a.reshape({-1, M, K});
+  const torch::Tensor weights = b.reshape({-1, K, N}).transpose(1, 2).contiguous();  // (L, N, K)
+  const int64_t L = as.size(0);
+  std::vector<int64_t> out_sizes = a.sizes().vec();
+  out_sizes.back() = N;
+  torch::Tensor y = torch::empty({L, M, N}, a.options());
+  // One product per task: the products inside run serially (a nested parallel_for), which for many
+  // small products (attention heads) beats splitting each one.
+  parallel_for(0, L, 1, [&](int64_t begin, int64_t end) {
+    torch::NoGradGuard no_grad;
+    for (int64_t l = begin; l < end; ++l) y[l].copy_(invariant_linear(as[l], weights[l], {}));
+  });
+  return y.view(out_sizes);
+}
+
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// The sum over rows of a (M, N) gradient, as ones(1, M) times it, in the same loops.
+torch::Tensor column_sums(const torch::Tensor& rows) {
+  return invariant_linear(torch::ones({1, rows.size(0)}, rows.options()), rows.t().contiguous(), {}).view({-1});
+}
+
+// libtorch 1.13's Function::apply takes no undefined tensors, so "no bias" is an empty one.
+struct TrainableLinear : torch::autograd::Function<TrainableLinear> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
+                               const torch::Tensor& bias_or_empty) {
+    ctx->save_for_backward({x, weight});
+    const bool has_bias = bias_or_empty.numel() > 0;
+    ctx->saved_data["bias"] = has_bias;
+    return invariant_linear(x, weight.contiguous(), has_bias ? bias_or_empty.contiguous() : torch::Tensor());
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    const variable_list saved = ctx->get_saved_variables();
+    const torch::Tensor &x = saved[0], &weight = saved[1];
+    const int64_t K = weight.size(1), N = weight.size(0);
+    const torch::Tensor dy = grad_outputs[0].reshape({-1, N});  // (M, N)
+    torch::Tensor dx, dweight, dbias;
+    if (ctx->needs_input_grad(0)) dx = invariant_linear(dy, weight.t().contiguous(), {}).view(x.sizes());
+    if (ctx->needs_input_grad(1)) dweight = invariant_linear(dy.t(), x.reshape({-1, K}).t().contiguous(), {});
+    if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(2)) dbias = column_sums(dy);
+    return {dx, dweight, dbias};
+  }
+};
+
+struct TrainableMatmul : torch::autograd::Function<TrainableMatmul> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& a, const torch::Tensor& b) {
+    ctx->save_for_backward({a, b});
+    return invariant_matmul(a, b);
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    const variable_list saved = ctx->get_saved_variables();
+    const torch::Tensor &a = saved[0], &b = saved[1], &dy = grad_outputs[0];
+    torch::Tensor da, db;
+    if (ctx->needs_input_grad(0)) da = invariant_matmul(dy, b.transpose(-1, -2));
+    if (ctx->needs_input_grad(1)) db = invariant_matmul(a.transpose(-1, -2), dy);
+    return {da, db};
+  }
+};
+
+bool records_gradient(const torch::Tensor& t) { return t.defined() && t.requires_grad(); }
+
+}  // namespace
+
+torch::Tensor invariant_linear_trainable(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  return TrainableLinear::apply(x, weight, bias.defined() ? bias : torch::empty({0}, weight.options()));
+}
+
+torch::Tensor invariant_matmul_trainable(const torch::Tensor& a, const torch::Tensor& b) {
+  return TrainableMatmul::apply(a, b);
+}
+
+torch::Tensor linear_forward(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  const bool ours = cpu_float32(x) && x.dim() >= 1 && cpu_float32(weight) && weight.dim() == 2 && (!bias.defined() || cpu_float32(bias));
+  if (!ours) return torch::linear(x, weight, bias);
+  const bool recorded =
+      torch::GradMode::is_enabled() && (records_gradient(x) || records_gradient(weight) || records_gradient(bias));
+  if (recorded) return invariant_linear_trainable(x, weight, bias);
+  return invariant_linear(x, weight.contiguous(), bias.defined() ? bias.contiguous() : bias);
+}
+
+torch::Tensor matmul_forward(const torch::Tensor& a, const torch::Tensor& b) {
+  if (!(cpu_float32(a) && cpu_float32(b) && a.dim() >= 2 && a.dim() == b.dim())) return torch::matmul(a, b);
+  if (torch::GradMode::is_enabled() && (records_gradient(a) || records_gradient(b)))
+    return invariant_matmul_trainable(a, b);
+  return invariant_matmul(a, b);
 }
 
 }  // namespace iwsi

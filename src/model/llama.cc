@@ -1,11 +1,12 @@
 // The decoder forward pass with HF Llama semantics, the KV cache, RoPE frequencies, random init.
 // One forward handles prefill, chunked prefill and decode alike: new tokens attend causally to the
 // cache plus the block, with an optional per-row key mask for left padding. Deliberately no
-// sampling and no loss; plain torch ops that are the same in 1.13 and 2.x, except that float32 CPU
-// inference (grad mode off) runs the projections, attention, SwiGLU and RoPE angles through
-// batch-invariant loops (invariant_linear.h, cpu_attention.h, cpu_elementwise.h): a token's logits
-// are then bitwise the same whether it is decoded step by step with the cache, recomputed in one
-// prefill, or batched with padding.
+// sampling and no loss; plain torch ops that are the same in 1.13 and 2.x, except that in float32 on
+// the CPU the projections and attention products go through our own loops (invariant_linear.h), in
+// training too, and inference (grad mode off) also runs attention, SwiGLU and RoPE angles through
+// them (cpu_attention.h, cpu_elementwise.h): a token's logits are then bitwise the same whether it is
+// decoded step by step with the cache, recomputed in one prefill, or batched with padding, and
+// training rounds alike on every CPU (runtime/numerics.h).
 #include "model/llama.h"
 
 #include <functional>
@@ -258,11 +259,11 @@ torch::Tensor decoder_layers(const Llama& model, const torch::Tensor& ids_in, co
       att = cpu_attention(q, keys, values, key_valid, past);
     } else {
       if (!mask_built) mask = attention_mask(past, T, key_valid, device), mask_built = true;
-      torch::Tensor scores = torch::matmul(q.reshape({B, Hkv, G * T, D}), keys.transpose(-1, -2));  // (B, Hkv, G*T, Tk)
+      torch::Tensor scores = matmul_forward(q.reshape({B, Hkv, G * T, D}), keys.transpose(-1, -2));  // (B, Hkv, G*T, Tk)
       scores = scores.view({B, Hkv, G, T, Tk}).to(accum_dtype(dtype));
       if (mask.defined()) scores = scores + mask;
       torch::Tensor probs = torch::softmax(scores, -1).to(dtype).view({B, Hkv, G * T, Tk});
-      att = torch::matmul(probs, values).view({B, H, T, D}).transpose(1, 2).reshape({B, T, H * D});
+      att = matmul_forward(probs, values).view({B, H, T, D}).transpose(1, 2).reshape({B, T, H * D});
     }
     h = h + linear(att, L.o, seeds);
 
@@ -285,7 +286,7 @@ torch::Tensor forward_hidden(const Llama& model, const torch::Tensor& ids, const
 }
 
 torch::Tensor lm_head_logits(const Llama& model, const torch::Tensor& hidden) {
-  return linear(hidden, model.lm_head).to(torch::kFloat32);
+  return linear(hidden, model.lm_head).to(accum_dtype(hidden.scalar_type()));
 }
 
 torch::Tensor forward(const Llama& model, const torch::Tensor& ids, const torch::Tensor& positions,

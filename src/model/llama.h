@@ -1,12 +1,12 @@
 // The Llama-family decoder (Llama 2/3, Qwen2) as plain tensors and free functions: config, weights,
 // a KV cache, and one forward pass over a block of new tokens with Hugging Face semantics (RMSNorm in
-// float32, rotate_half RoPE with optional llama3 scaling, GQA, SwiGLU, float32 logits).
+// float32, rotate_half RoPE with optional llama3 scaling, GQA, SwiGLU, logits in the accumulation dtype: float32, float64 for float64 weights).
 // Deliberately not here: loading/saving (checkpoint.h), sampling loops, losses (loss.h), LoRA adapters
 // (lora.h; a Linear only carries one, and linear() adds its term).
 // forward() works under autograd (no in-place ops on weights/activations, nothing detached).
 #pragma once
 
-#include <torch/torch.h>
+#include "model/torch_api.h"
 
 #include <cstdint>
 #include <memory>
@@ -96,16 +96,17 @@ KVCache make_kv_cache(const Llama& model, int64_t batch, int64_t max_len);
 //             attended; undefined tensor = all valid
 //  cache: if non-null, K/V of the new tokens are written at [cache->length, cache->length+T) and
 //         cache->length advances by T; attention is causal over the cache plus the block
-// returns logits (B, T, V) float32.
+// returns logits (B, T, V) float32 (float64 for a float64 model).
 torch::Tensor forward(const Llama& model, const torch::Tensor& ids, const torch::Tensor& positions,
                       const torch::Tensor& key_valid, KVCache* cache);
-// last_only: the logits of the last block position only, (B, 1, V) float32; saves the lm_head on prefill.
+// last_only: the logits of the last block position only, (B, 1, V); saves the lm_head on prefill.
 torch::Tensor forward(const Llama& model, const torch::Tensor& ids, const torch::Tensor& positions,
                       const torch::Tensor& key_valid, KVCache* cache, bool last_only);
 // The decoder without the lm_head: final-normed hidden states (B, T, C) in the compute dtype.
 torch::Tensor forward_hidden(const Llama& model, const torch::Tensor& ids, const torch::Tensor& positions,
                              const torch::Tensor& key_valid, KVCache* cache);
-// hidden (..., C) -> logits (..., V) float32.
+// hidden (..., C) -> logits (..., V) float32, or float64 for a float64 model (tests check logic there,
+// far below float32 rounding).
 torch::Tensor lm_head_logits(const Llama& model, const torch::Tensor& hidden);
 
 }  // namespace iwsi

@@ -316,7 +316,7 @@ void merge_lora(Llama& model) {
       const LoraWeights& lora = *target.lora;
       const torch::ScalarType dtype = target.weight.scalar_type();
       const torch::ScalarType acc = dtype == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
-      torch::Tensor delta = torch::matmul(lora.b.to(acc), lora.a.to(acc)) * lora.scale;  // (out, in)
+      torch::Tensor delta = matmul_forward(lora.b.to(acc), lora.a.to(acc)) * lora.scale;  // (out, in)
       target.weight = (target.weight.to(acc) + delta).to(dtype);  // a new tensor, never in place
       target.lora.reset();
     }

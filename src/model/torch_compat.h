@@ -5,7 +5,7 @@
 // uses torch APIs that are identical in 1.13 and 2.x, and calls these helpers for the rest.
 #pragma once
 
-#include <torch/torch.h>
+#include "model/torch_api.h"
 #include <torch/version.h>
 
 #include <string>
@@ -39,7 +39,8 @@ inline torch::ScalarType parse_dtype(const std::string& name, const std::string&
   if (name == "float32" || name == "fp32" || name == "float") return torch::kFloat32;
   if (name == "bfloat16" || name == "bf16") return torch::kBFloat16;
   if (name == "float16" || name == "fp16" || name == "half") return torch::kFloat16;
-  fail(what, " = '", name, "': expected float32, bfloat16 or float16");
+  if (name == "float64" || name == "fp64" || name == "double") return torch::kFloat64;
+  fail(what, " = '", name, "': expected float32, bfloat16, float16 or float64");
 }
 
 // The HF `torch_dtype` spelling of a compute dtype (inverse of parse_dtype).
@@ -48,6 +49,7 @@ inline std::string dtype_name(torch::ScalarType dtype) {
     case torch::kFloat32: return "float32";
     case torch::kBFloat16: return "bfloat16";
     case torch::kFloat16: return "float16";
+    case torch::kFloat64: return "float64";
     default: return c10::toString(dtype);
   }
 }

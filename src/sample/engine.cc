@@ -70,7 +70,7 @@ void prefill_chunk(const Llama& model, const std::vector<const std::vector<int32
     for (int64_t t = 0; t < static_cast<int64_t>(p.size()); ++t) ia[u][pad + t] = p[t], pa[u][pad + t] = t, va[u][pad + t] = true;
   }
   KVCache chunk = make_kv_cache(model, U, Pc);
-  torch::Tensor logits = forward(model, ids, pos, valid, &chunk, /*last_only=*/true).select(1, 0);  // (U, V)
+  torch::Tensor logits = forward(model, ids, pos, valid, &chunk, /*last_only=*/true).select(1, 0).to(torch::kFloat32);  // (U, V)
 
   std::vector<int64_t> dest, src;  // batch rows sampling these prompts, and their chunk-local prompt
   for (size_t r = 0; r < row_prompt.size(); ++r)
@@ -225,7 +225,7 @@ void decode_batch(const Llama& model, const StopRules& stop, const std::vector<G
       pp[i] = b.prompt_len[slot_row[i]] + step;
     }
     torch::Tensor valid = key_valid.narrow(1, 0, view.length + 1);  // (S, length + 1)
-    logits = forward(model, ids.to(device), pos.to(device), valid, &view, /*last_only=*/true).select(1, 0);  // (S, V)
+    logits = forward(model, ids.to(device), pos.to(device), valid, &view, /*last_only=*/true).select(1, 0).to(torch::kFloat32);  // (S, V)
   }
   for (int64_t r = 0; r < R; ++r) {
     Sample& out = results[rows[r].out];

@@ -4,7 +4,7 @@
 // Deliberately no parameter groups, no amsgrad, no learning-rate schedule (schedule.h).
 #pragma once
 
-#include <torch/torch.h>
+#include "model/torch_api.h"
 
 #include <cstdint>
 

@@ -1,5 +1,6 @@
 #include "train/flat_parameters.h"
 
+#include <algorithm>
 #include <set>
 
 #include "core/error.h"
@@ -24,7 +25,12 @@ FlatParameters flatten_parameters(const std::vector<std::pair<std::string, torch
     params.offsets.push_back(params.offsets.back() + tensor.numel());
   }
   torch::NoGradGuard no_grad;
-  params.master = torch::empty({params.numel()}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+  // float32 masters for float32/bf16/f16 tensors; a float64 model (tests of the training logic, far
+  // below float32 rounding) keeps float64 throughout.
+  const bool all_float64 = std::all_of(params.tensors.begin(), params.tensors.end(),
+                                       [](const torch::Tensor& t) { return t.scalar_type() == torch::kFloat64; });
+  params.master = torch::empty({params.numel()},
+                               torch::TensorOptions().dtype(all_float64 ? torch::kFloat64 : torch::kFloat32).device(device));
   for (size_t i = 0; i < params.tensors.size(); ++i)
     flat_slice(params, params.master, i).copy_(params.tensors[i]);
   return params;

@@ -4,7 +4,7 @@
 // Deliberately no optimizer math (adamw.h) and no communication (grad_allreduce.h).
 #pragma once
 
-#include <torch/torch.h>
+#include "model/torch_api.h"
 
 #include <string>
 #include <utility>
@@ -16,7 +16,7 @@ struct FlatParameters {
   std::vector<std::string> names;
   std::vector<torch::Tensor> tensors;  // the model's own tensors (shared handles), requires_grad
   std::vector<int64_t> offsets;        // tensor i is master[offsets[i], offsets[i+1])
-  torch::Tensor master;                // (N) float32 on the tensors' device: what the optimizer updates
+  torch::Tensor master;                // (N) float32 (float64 for float64 tensors) on the tensors' device: what the optimizer updates
 
   int64_t numel() const { return offsets.empty() ? 0 : offsets.back(); }
 };
@@ -25,7 +25,7 @@ struct FlatParameters {
 // the list is empty, a name repeats, or the tensors are on different devices / not floating point.
 FlatParameters flatten_parameters(const std::vector<std::pair<std::string, torch::Tensor>>& named);
 
-// (N) float32: every tensor's accumulated .grad (zeros where a tensor got none), in flat order.
+// (N) in master's dtype: every tensor's accumulated .grad (zeros where a tensor got none), in flat order.
 torch::Tensor flat_gradients(const FlatParameters& params);
 
 // Drops every .grad (the next backward starts from nothing).

@@ -21,8 +21,11 @@ const char* GradientAllReduce::backend() const {
 }
 
 void GradientAllReduce::sum(torch::Tensor& flat) {
-  IWSI_CHECK(flat.dim() == 1 && flat.scalar_type() == torch::kFloat32 && flat.is_contiguous(),
-             "gradient all-reduce: expected a contiguous (N) float32 buffer, got ", flat.sizes(), " ", flat.scalar_type());
+  const bool float64 = flat.scalar_type() == torch::kFloat64;
+  IWSI_CHECK(flat.dim() == 1 && (flat.scalar_type() == torch::kFloat32 || (float64 && !flat.is_cuda())) &&
+                 flat.is_contiguous(),
+             "gradient all-reduce: expected a contiguous (N) float32 buffer (float64 on the CPU), got ", flat.sizes(),
+             " ", flat.scalar_type());
   IWSI_CHECK(flat.device() == device_, "gradient all-reduce: buffer on ", flat.device().str(), ", set up for ",
              device_.str());
   if (world_size_ == 1) return;
@@ -32,6 +35,8 @@ void GradientAllReduce::sum(torch::Tensor& flat) {
     torch::Tensor host = flat.to(torch::kCPU);
     allreduce_sum_in_place(host.data_ptr<float>(), host.numel());
     flat.copy_(host);
+  } else if (float64) {
+    allreduce_sum_in_place(flat.data_ptr<double>(), flat.numel());
   } else {
     allreduce_sum_in_place(flat.data_ptr<float>(), flat.numel());
   }

@@ -5,7 +5,7 @@
 // Deliberately no bucketing or overlap with the backward pass: LoRA gradients are small.
 #pragma once
 
-#include <torch/torch.h>
+#include "model/torch_api.h"
 
 #include <memory>
 

@@ -5,7 +5,7 @@
 // Deliberately no weighting or batch reduction (the trainer does both) and no tokenization.
 #pragma once
 
-#include <torch/torch.h>
+#include "model/torch_api.h"
 
 #include <cstdint>
 #include <vector>

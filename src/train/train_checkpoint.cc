@@ -64,7 +64,7 @@ void remove_other_tensor_files(const fs::path& dir, const std::string& keep) {
   }
 }
 
-void save_on_rank0(const fs::path& dir, const std::string& fingerprint, const BatchPlan& plan,
+void save_on_rank0(const fs::path& dir, const std::string& fingerprint, const std::string& numerics, const BatchPlan& plan,
                    const FlatParameters& params, const AdamWState& adamw, const std::vector<StepRecord>& steps) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -81,6 +81,7 @@ void save_on_rank0(const fs::path& dir, const std::string& fingerprint, const Ba
   nlohmann::json state = {{"format", kFormat},
                           {"version", kFormatVersion},
                           {"fingerprint", fingerprint},
+                          {"numerics", numerics},
                           {"step", step},
                           {"epoch", step / plan.steps_per_epoch},
                           {"position", (step % plan.steps_per_epoch) * plan.batch_size},
@@ -94,13 +95,14 @@ void save_on_rank0(const fs::path& dir, const std::string& fingerprint, const Ba
 
 }  // namespace
 
-void save_train_checkpoint(const std::string& dir, const std::string& fingerprint, const BatchPlan& plan,
-                           const FlatParameters& params, const AdamWState& adamw, const std::vector<StepRecord>& steps) {
-  on_rank0([&] { save_on_rank0(dir, fingerprint, plan, params, adamw, steps); });
+void save_train_checkpoint(const std::string& dir, const std::string& fingerprint, const std::string& numerics,
+                           const BatchPlan& plan, const FlatParameters& params, const AdamWState& adamw,
+                           const std::vector<StepRecord>& steps) {
+  on_rank0([&] { save_on_rank0(dir, fingerprint, numerics, plan, params, adamw, steps); });
 }
 
-bool load_train_checkpoint(const std::string& dir, const std::string& fingerprint, FlatParameters& params,
-                           AdamWState& adamw, std::vector<StepRecord>& steps) {
+bool load_train_checkpoint(const std::string& dir, const std::string& fingerprint, const std::string& numerics,
+                           FlatParameters& params, AdamWState& adamw, std::vector<StepRecord>& steps) {
   const fs::path state_path = fs::path(dir) / kStateFile;
   const bool here = fs::exists(state_path);
   IWSI_CHECK(all_ranks(here) == any_rank(here), state_path.string(), " exists on some ranks only: the output directory ",
@@ -117,6 +119,10 @@ bool load_train_checkpoint(const std::string& dir, const std::string& fingerprin
   IWSI_CHECK(state.at("fingerprint") == fingerprint, dir, " holds a checkpoint of another training run (other options "
              "or inputs: fingerprint ", state.at("fingerprint").get<std::string>(), ", this run ", fingerprint,
              "); remove it to start over, or choose another --train.output_dir");
+  // Continuing another node kind's run would give weights that no single run produces.
+  const std::string saved_numerics = state.value("numerics", std::string("unrecorded"));
+  IWSI_CHECK(saved_numerics == numerics, dir, " holds a checkpoint computed with other numerics (", saved_numerics,
+             "), this run has (", numerics, "). Resume on the kind of node that began it, or remove it to start over");
   const SafetensorsFile file((fs::path(dir) / state.at("tensors").get<std::string>()).string());
   torch::NoGradGuard no_grad;
   const std::pair<const char*, torch::Tensor*> kinds[] = {
@@ -129,8 +135,9 @@ bool load_train_checkpoint(const std::string& dir, const std::string& fingerprin
       IWSI_CHECK(file.has(name), file.path, ": missing tensor '", name, "'");
       const torch::Tensor saved = file.tensor(name);
       torch::Tensor slot = flat_slice(params, *flat, i);
-      IWSI_CHECK(saved.sizes() == slot.sizes() && saved.scalar_type() == torch::kFloat32, file.path, ": tensor '", name,
-                 "' is ", saved.sizes(), " ", saved.scalar_type(), ", expected ", slot.sizes(), " float32");
+      IWSI_CHECK(saved.sizes() == slot.sizes() && saved.scalar_type() == slot.scalar_type(), file.path, ": tensor '",
+                 name, "' is ", saved.sizes(), " ", saved.scalar_type(), ", expected ", slot.sizes(), " ",
+                 slot.scalar_type());
       slot.copy_(saved);
     }
   adamw.step = state.at("step").get<int64_t>();

@@ -17,14 +17,17 @@
 namespace iwsi {
 
 // Collective (rank 0 writes into `dir`, an error there is raised on every rank).
-void save_train_checkpoint(const std::string& dir, const std::string& fingerprint, const BatchPlan& plan,
-                           const FlatParameters& params, const AdamWState& adamw, const std::vector<StepRecord>& steps);
+// `numerics` is the run's rounding key (runtime/numerics.h).
+void save_train_checkpoint(const std::string& dir, const std::string& fingerprint, const std::string& numerics,
+                           const BatchPlan& plan, const FlatParameters& params, const AdamWState& adamw,
+                           const std::vector<StepRecord>& steps);
 
 // Collective; every rank reads `dir` (a shared file system). Returns false when it holds no checkpoint. Otherwise restores params.master
 // (and the model tensors), the moments and the step log, and returns true. Throws when the
-// checkpoint belongs to another run (fingerprint differs) or does not fit these parameters.
-bool load_train_checkpoint(const std::string& dir, const std::string& fingerprint, FlatParameters& params,
-                           AdamWState& adamw, std::vector<StepRecord>& steps);
+// checkpoint belongs to another run (fingerprint differs), was computed with other numerics, or does
+// not fit these parameters.
+bool load_train_checkpoint(const std::string& dir, const std::string& fingerprint, const std::string& numerics,
+                           FlatParameters& params, AdamWState& adamw, std::vector<StepRecord>& steps);
 
 // Collective: rank 0 removes the checkpoint files of `dir` (after the final outputs are written).
 void remove_train_checkpoint(const std::string& dir);

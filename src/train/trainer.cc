@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/progress.h"
+#include "dist/exact_sum.h"
 #include "dist/shard.h"
 #include "dist/world.h"
 #include "runtime/stop_signal.h"
@@ -45,18 +46,18 @@ std::pair<std::vector<double>, int64_t> accumulate_gradients(const StepContext& 
   for (int64_t begin = mine.begin; begin < mine.end; begin += c.config.micro_batch) {
     const int64_t end = std::min(mine.end, begin + c.config.micro_batch);
     std::vector<const TokenSample*> rows;
-    std::vector<float> weights;
+    std::vector<double> weights;
     std::vector<int64_t> seeds;
     for (int64_t i = begin; i < end; ++i) {
       const TokenSample& sample = c.samples[batch[i]];
       rows.push_back(&sample);
-      weights.push_back(static_cast<float>(sample.weight));
+      weights.push_back(sample.weight);
       seeds.push_back(dropout_seed(c.config.seed, epoch, batch[i]));
       tokens += static_cast<int64_t>(sample.ids.size());
     }
     if (c.config.per_sample_dropout) c.model.lora_dropout_seeds = torch::tensor(seeds, torch::kLong);  // (b)
     const torch::Tensor nll = answer_token_nll(c.model, rows);                                          // (b)
-    const torch::Tensor weight = torch::tensor(weights, torch::kFloat32).to(device);                   // (b)
+    const torch::Tensor weight = torch::tensor(weights, torch::kFloat64).to(device, nll.scalar_type());  // (b)
     ((nll * weight).sum() / batch_size).backward();
     const torch::Tensor nll_cpu = nll.detach().to(torch::kCPU, torch::kFloat64);
     const auto nll_a = nll_cpu.accessor<double, 1>();
@@ -123,7 +124,8 @@ TrainResult train(Llama& model, FlatParameters& params, const std::vector<TokenS
   AdamWState adamw = adamw_state_like(params.master);
   TrainResult result;
   const bool checkpoints = !config.checkpoint_dir.empty();
-  if (checkpoints && load_train_checkpoint(config.checkpoint_dir, config.fingerprint, params, adamw, result.steps)) {
+  if (checkpoints &&
+      load_train_checkpoint(config.checkpoint_dir, config.fingerprint, config.numerics, params, adamw, result.steps)) {
     result.resumed_at = adamw.step;
     log_info0("train: resuming from the checkpoint in ", config.checkpoint_dir, " at step ", adamw.step, " of ",
               plan.total_steps);
@@ -140,7 +142,8 @@ TrainResult train(Llama& model, FlatParameters& params, const std::vector<TokenS
   for (int64_t step = adamw.step; step < plan.total_steps; ++step) {
     const bool stop_now = config.stop_after >= 0 && step - result.resumed_at >= config.stop_after;
     if (stop_now || stop_requested_everywhere()) {
-      if (checkpoints) save_train_checkpoint(config.checkpoint_dir, config.fingerprint, plan, params, adamw, result.steps);
+      if (checkpoints)
+        save_train_checkpoint(config.checkpoint_dir, config.fingerprint, config.numerics, plan, params, adamw, result.steps);
       log_info0("train: stopped at step ", step, " of ", plan.total_steps,
                 checkpoints ? "; checkpoint written to " + config.checkpoint_dir : std::string("; no checkpoint directory"));
       return result;
@@ -153,7 +156,7 @@ TrainResult train(Llama& model, FlatParameters& params, const std::vector<TokenS
                 ", grad norm ", r.grad_norm, ", ", r.tokens, " tokens, ", static_cast<int64_t>(r.tokens_per_s), " tokens/s");
     progress.update(r.step - result.resumed_at, tokens_this_run);
     if (checkpoints && r.step % config.checkpoint_every == 0 && r.step < plan.total_steps)
-      save_train_checkpoint(config.checkpoint_dir, config.fingerprint, plan, params, adamw, result.steps);
+      save_train_checkpoint(config.checkpoint_dir, config.fingerprint, config.numerics, plan, params, adamw, result.steps);
   }
   progress.finish(tokens_this_run);
   result.finished = true;

@@ -36,6 +36,7 @@ struct TrainerConfig {
   std::string checkpoint_dir;   // "" = never checkpoint
   int64_t checkpoint_every = 50;
   std::string fingerprint;      // identifies the run; a checkpoint of another run is refused
+  std::string numerics;         // the rounding key (runtime/numerics.h); a checkpoint of other numerics is refused
   int64_t stop_after = -1;      // >= 0: stop (checkpoint, as on a signal) after this many steps of this call
 };
 
