@@ -12,7 +12,7 @@
 #include "sample/benchmark.h"
 
 namespace iwsi {
-namespace {
+namespace jobs::bench {  // named, not anonymous: jobs/ compiles as one unity file
 
 void describe(po::options_description& options) {
   options.add_options()
@@ -75,11 +75,11 @@ int run(const JobContext& context) {
   return 0;
 }
 
-}  // namespace
+}  // namespace jobs::bench
 
 JobEntry bench_job() {
   return {"bench", "decode benchmark: prefill/decode tokens/s, ms/step, peak RSS (see scripts/bench_reference.py)",
-          describe, run};
+          jobs::bench::describe, jobs::bench::run};
 }
 
 }  // namespace iwsi

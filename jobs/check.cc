@@ -11,7 +11,7 @@
 #include "store/output_file.h"
 
 namespace iwsi {
-namespace {
+namespace jobs::check {  // named, not anonymous: jobs/ compiles as one unity file
 
 // Row g of the check table is a pure function of g, so any reader can verify any row.
 std::vector<int32_t> tokens_of(int64_t g) {
@@ -83,10 +83,10 @@ int run(const JobContext& context) {
   return 0;
 }
 
-}  // namespace
+}  // namespace jobs::check
 
 JobEntry check_job() {
-  return {"check", "MPI + parallel HDF5 self-check: collective write, read back, verify", describe, run};
+  return {"check", "MPI + parallel HDF5 self-check: collective write, read back, verify", jobs::check::describe, jobs::check::run};
 }
 
 }  // namespace iwsi

@@ -13,7 +13,7 @@
 #include "store/output_file.h"
 
 namespace iwsi {
-namespace {
+namespace jobs::decode {  // named, not anonymous: jobs/ compiles as one unity file
 
 struct RawPrompt {
   std::string id, prompt;
@@ -96,10 +96,10 @@ int run(const JobContext& context) {
   return 0;
 }
 
-}  // namespace
+}  // namespace jobs::decode
 
 JobEntry decode_job() {
-  return {"decode", "sample m continuations of raw JSONL prompts into a candidate file", describe, run};
+  return {"decode", "sample m continuations of raw JSONL prompts into a candidate file", jobs::decode::describe, jobs::decode::run};
 }
 
 }  // namespace iwsi

@@ -20,7 +20,7 @@
 #include "store/output_file.h"
 
 namespace iwsi {
-namespace {
+namespace jobs::eval {  // named, not anonymous: jobs/ compiles as one unity file
 
 void describe(po::options_description& options) {
   options.add_options()
@@ -128,11 +128,11 @@ int run(const JobContext& context) {
   return 0;
 }
 
-}  // namespace
+}  // namespace jobs::eval
 
 JobEntry eval_job() {
   return {"eval", "greedy few-shot answers on a split, answer extraction, accuracy (base, + LoRA adapter, or merged)",
-          describe, run};
+          jobs::eval::describe, jobs::eval::run};
 }
 
 }  // namespace iwsi

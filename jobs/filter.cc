@@ -20,7 +20,7 @@
 #include "store/output_file.h"
 
 namespace iwsi {
-namespace {
+namespace jobs::filter {  // named, not anonymous: jobs/ compiles as one unity file
 
 constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
 
@@ -164,11 +164,11 @@ int run(const JobContext& context) {
   return 0;
 }
 
-}  // namespace
+}  // namespace jobs::filter
 
 JobEntry filter_job() {
   return {"filter", "the training set of one strategy (none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w) and its summary",
-          describe, run};
+          jobs::filter::describe, jobs::filter::run};
 }
 
 }  // namespace iwsi

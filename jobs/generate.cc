@@ -20,7 +20,7 @@
 #include "store/output_file.h"
 
 namespace iwsi {
-namespace {
+namespace jobs::generate {  // named, not anonymous: jobs/ compiles as one unity file
 
 void describe(po::options_description& options) {
   options.add_options()
@@ -135,7 +135,8 @@ int run(const JobContext& context) {
 
   const std::string work_dir = context.get<std::string>("generate.work_dir");
   const ChunkStore store = open_chunk_store(work_dir.empty() ? output + ".chunks" : work_dir,
-                                            chunk_fingerprint(context, inputs_to_json(provenance.inputs)));
+                                            chunk_fingerprint(context, inputs_to_json(provenance.inputs)),
+                                            rounding_key(context.numerics_identity()));
   const int64_t chunks = (static_cast<int64_t>(splits.pool.size()) + chunk_size - 1) / chunk_size;
   log_info0("generate: ", splits.pool.size(), " questions x ", setup.m, " samples in ", chunks, " chunks of ", chunk_size,
             " on ", context.world.size(), " rank(s); finished chunks kept in ", store.dir);
@@ -160,10 +161,10 @@ int run(const JobContext& context) {
   return 0;
 }
 
-}  // namespace
+}  // namespace jobs::generate
 
 JobEntry generate_job() {
-  return {"generate", "sample m CoT answers per pool question, extract answers, majority vote (resumable)", describe, run};
+  return {"generate", "sample m CoT answers per pool question, extract answers, majority vote (resumable)", jobs::generate::describe, jobs::generate::run};
 }
 
 }  // namespace iwsi

@@ -21,7 +21,7 @@
 #include "store/output_file.h"
 
 namespace iwsi {
-namespace {
+namespace jobs::judge {  // named, not anonymous: jobs/ compiles as one unity file
 
 void describe(po::options_description& options) {
   options.add_options()
@@ -95,10 +95,10 @@ int run(const JobContext& context) {
   return 0;
 }
 
-}  // namespace
+}  // namespace jobs::judge
 
 JobEntry judge_job() {
-  return {"judge", "the base model's own 0-10 rating of every consistent candidate (the self baseline)", describe, run};
+  return {"judge", "the base model's own 0-10 rating of every consistent candidate (the self baseline)", jobs::judge::describe, jobs::judge::run};
 }
 
 }  // namespace iwsi

@@ -6,12 +6,14 @@
 #include <thread>
 
 #include "core/build_info.h"
+#include "core/error.h"
 #include "core/log.h"
+#include "dist/world.h"
 #include "job.h"
 #include "runtime/stop_signal.h"
 
 namespace iwsi {
-namespace {
+namespace jobs::cli {  // named, not anonymous: jobs/ compiles as one unity file
 
 void print_usage() {
   std::cout << "usage: iwsi JOB [options]   (iwsi JOB --help lists a job's options)\n\njobs:\n";
@@ -41,22 +43,35 @@ int run_cli(const World& world, int argc, char** argv) {
     return 0;
   }
   install_stop_signal_handlers();
-  context.threads = choose_threads(context.get<int>("runtime.threads"), world.local_size());
-  use_compute_threads(context.threads.threads);
+  const int threads = context.get<int>("runtime.threads");
+  IWSI_CHECK(threads >= 0, "option --runtime.threads=", threads, " must be 0 (automatic) or a positive count");
+  context.threads = choose_threads(threads, world.local_size());
+  context.numerics = parse_numerics_mode(context.get<std::string>("runtime.numerics"), "option --runtime.numerics");
+  // Before any tensor op: libtorch fixes its CPU kernels at its first dispatch.
+  pin_numerics(context.numerics, context.threads.threads);
   log_info0("iwsi ", job->name, " ", git_commit(), " on ", world.size(), " rank(s), ", context.threads.threads,
             " thread(s) per rank (", context.threads.source, "); ", library_versions());
+  const std::string numerics = rounding_key(context.numerics_identity());
+  log_info0("numerics: ", numerics);
+  // One output, one arithmetic: ranks on nodes of different kinds would write a file that no single
+  // run produces (a chunk or a shard of each).
+  const std::vector<std::string> every_rank = allgather(numerics);
+  for (size_t r = 1; r < every_rank.size(); ++r)
+    IWSI_CHECK(every_rank[r] == every_rank[0], "rank ", r, " computes with other numerics (", every_rank[r],
+               ") than rank 0 (", every_rank[0], "); run on nodes of one kind, or with ",
+               "--runtime.numerics=deterministic on CPUs");
   log_info0("effective configuration", context.options.config_file.empty() ? "" : " (" + context.options.config_file + " + command line)",
             ":\n", context.options.effective_ini);
   return job->run(context);
 }
 
-}  // namespace
+}  // namespace jobs::cli
 }  // namespace iwsi
 
 int main(int argc, char** argv) {
   iwsi::World world(&argc, &argv);
   try {
-    return iwsi::run_cli(world, argc, argv);
+    return iwsi::jobs::cli::run_cli(world, argc, argv);
   } catch (const std::exception& e) {
     iwsi::log_error(e.what());
     if (world.size() > 1) {

@@ -16,7 +16,7 @@
 #include "store/provenance.h"
 
 namespace iwsi {
-namespace {
+namespace jobs::merge {  // named, not anonymous: jobs/ compiles as one unity file
 
 namespace fs = std::filesystem;
 
@@ -81,10 +81,16 @@ void replace_directory(const std::string& tmp, const std::string& output) {
 }
 
 void write_provenance_json(const std::string& path, const Provenance& p) {
-  const nlohmann::json j = {{"job", p.job},         {"config", p.config},         {"git_commit", p.git_commit},
-                            {"versions", p.versions}, {"mpi_ranks", p.ranks},      {"hostnames", p.hostnames},
-                            {"started_at", p.started_at}, {"finished_at", utc_now_iso8601()},
-                            {"inputs", nlohmann::json::parse(inputs_to_json(p.inputs))}};
+  nlohmann::json j = {{"job", p.job},
+                      {"config", p.config},
+                      {"git_commit", p.git_commit},
+                      {"versions", p.versions},
+                      {"mpi_ranks", p.ranks},
+                      {"hostnames", p.hostnames},
+                      {"started_at", p.started_at},
+                      {"finished_at", utc_now_iso8601()},
+                      {"inputs", nlohmann::json::parse(inputs_to_json(p.inputs))}};
+  if (!p.numerics.empty()) j["numerics"] = nlohmann::json::parse(p.numerics);
   std::ofstream out(path);
   out << j.dump(2) << "\n";
   IWSI_CHECK(out.good(), "write error on ", path);
@@ -134,11 +140,11 @@ int run(const JobContext& context) {
   return 0;
 }
 
-}  // namespace
+}  // namespace jobs::merge
 
 JobEntry merge_job() {
   return {"merge", "merge a PEFT LoRA adapter into its base model, written as a Hugging Face model directory",
-          describe, run};
+          jobs::merge::describe, jobs::merge::run};
 }
 
 }  // namespace iwsi

@@ -46,7 +46,7 @@ std::string dataset_input(const DatasetOptions& options) {
 void describe_model_options(po::options_description& options) {
   options.add_options()
       ("model.path", po::value<std::string>()->required(), "Hugging Face model directory (config.json, *.safetensors, tokenizer.json)")
-      ("model.dtype", po::value<std::string>()->default_value("float32"), "compute dtype: float32, bfloat16 (float16 on CUDA)")
+      ("model.dtype", po::value<std::string>()->default_value("float32"), "compute dtype: float32, bfloat16 (float16 on CUDA); float64 to check numerics (slow)")
       ("model.device", po::value<std::string>()->default_value("auto"), "auto (cuda:<local rank> if GPUs, else cpu), cpu, cuda, cuda:N");
 }
 
@@ -66,11 +66,7 @@ void describe_sampling_options(po::options_description& options) {
 
 LoadedModel load_model(const JobContext& context) {
   const std::string path = context.get<std::string>("model.path");
-  const std::string device_name = context.get<std::string>("model.device");
-  const torch::Device device =
-      device_name == "auto" && cuda_available()
-          ? torch::Device(torch::kCUDA, static_cast<int8_t>(context.world.local_rank() % torch::cuda::device_count()))
-          : parse_device(device_name, "option --model.device");
+  const torch::Device device = context.device();
   const torch::ScalarType dtype = parse_dtype(context.get<std::string>("model.dtype"), "option --model.dtype");
   IWSI_CHECK(compute_dtype_supported(dtype, device), "option --model.dtype=", dtype_name(dtype),
              " is not supported on ", device.str());

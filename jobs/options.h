@@ -2,7 +2,7 @@
 // job spells, defaults and validates them the same way.
 #pragma once
 
-#include <torch/torch.h>
+#include "model/torch_api.h"
 
 #include "job.h"
 #include "data/dataset.h"

@@ -34,8 +34,12 @@ std::set<std::string> every_option_name() {
 }
 
 void describe_runtime_options(po::options_description& options) {
-  options.add_options()("runtime.threads", po::value<int>()->default_value(0),
-                        "compute threads per rank; 0 = SLURM_CPUS_PER_TASK, else cores / ranks on the node");
+  options.add_options()
+      ("runtime.threads", po::value<int>()->default_value(0),
+       "compute threads per rank; 0 = SLURM_CPUS_PER_TASK, else cores / ranks on the node")
+      ("runtime.numerics", po::value<std::string>()->default_value("deterministic"),
+       "deterministic: the same bits on every AVX2+FMA CPU and for any thread count (libtorch's CPU kernels "
+       "pinned to AVX2 and one thread, products in our own loops); native: libtorch and BLAS as they come");
 }
 
 }  // namespace iwsi

@@ -19,7 +19,7 @@
 #include "store/output_file.h"
 
 namespace iwsi {
-namespace {
+namespace jobs::run {  // named, not anonymous: jobs/ compiles as one unity file
 namespace fs = std::filesystem;
 
 const std::vector<std::string> kStages = {"synth", "generate", "weigh", "judge", "filter", "train", "eval"};
@@ -218,11 +218,11 @@ int run(const JobContext& context) {
   return 0;
 }
 
-}  // namespace
+}  // namespace jobs::run
 
 JobEntry run_job() {
   return {"run", "the whole pipeline for one config: generate, weigh, filter/train/eval per strategy, base eval",
-          describe, run};
+          jobs::run::describe, jobs::run::run};
 }
 
 }  // namespace iwsi

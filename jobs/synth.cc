@@ -7,7 +7,7 @@
 #include "synth/task.h"
 
 namespace iwsi {
-namespace {
+namespace jobs::synth {  // named, not anonymous: jobs/ compiles as one unity file
 
 void describe(po::options_description& options) {
   const SynthOptions defaults;
@@ -51,10 +51,10 @@ int run(const JobContext& context) {
   return 0;
 }
 
-}  // namespace
+}  // namespace jobs::synth
 
 JobEntry synth_job() {
-  return {"synth", "write the synthetic demo task: splits, word-level tokenizer, base model config", describe, run};
+  return {"synth", "write the synthetic demo task: splits, word-level tokenizer, base model config", jobs::synth::describe, jobs::synth::run};
 }
 
 }  // namespace iwsi

@@ -13,6 +13,7 @@
 #include "model/lora.h"
 #include "model/torch_compat.h"
 #include "options.h"
+#include "runtime/numerics.h"
 #include "runtime/stop_signal.h"
 #include "train/fingerprint.h"
 #include "train/on_rank0.h"
@@ -22,7 +23,7 @@
 #include "train/training_set.h"
 
 namespace iwsi {
-namespace {
+namespace jobs::train {  // named, not anonymous: jobs/ compiles as one unity file
 
 namespace fs = std::filesystem;
 
@@ -133,14 +134,6 @@ LoraConfig lora_config(const JobContext& context) {
   return c;  // add_lora checks the values and names the unknown targets
 }
 
-// The device a from-scratch model goes on, chosen as load_model chooses it.
-torch::Device scratch_device(const JobContext& context) {
-  const std::string name = context.get<std::string>("model.device");
-  if (name == "auto" && cuda_available())
-    return torch::Device(torch::kCUDA, static_cast<int8_t>(context.world.local_rank() % torch::cuda::device_count()));
-  return parse_device(name, "option --model.device");
-}
-
 // The model to train (LoRA adapters added in lora mode) and its tokenizer.
 LoadedModel build_model(const JobContext& context, const Inputs& in, const std::string& mode, uint64_t seed) {
   if (in.init_config.empty()) {
@@ -148,7 +141,7 @@ LoadedModel build_model(const JobContext& context, const Inputs& in, const std::
     if (mode == "lora") add_lora(loaded.model, lora_config(context), seed);
     return loaded;
   }
-  const torch::Device device = scratch_device(context);
+  const torch::Device device = context.device();
   const torch::ScalarType dtype = parse_dtype(context.get<std::string>("model.dtype"), "option --model.dtype");
   IWSI_CHECK(compute_dtype_supported(dtype, device), "option --model.dtype=", dtype_name(dtype), " is not supported on ",
              device.str());
@@ -198,11 +191,12 @@ void write_model_files(const JobContext& context, const LoadedModel& loaded, con
 }
 
 // Options that say where things go or how fast, and input paths (their content is hashed instead).
+// The numerics are checked on their own, by rounding key, so that a refusal can say so.
 const std::set<std::string>& not_in_fingerprint() {
   static const std::set<std::string> names = {"train.output_dir", "train.checkpoint_every", "train.stop_after",
                                               "runtime.threads",  "train.candidates",       "train.selection",
                                               "train.jsonl",      "model.path",             "train.init_config",
-                                              "train.tokenizer"};
+                                              "train.tokenizer",  "runtime.numerics"};  // checked apart
   return names;
 }
 
@@ -223,13 +217,14 @@ int run(const JobContext& context) {
   });
   const Provenance provenance = context.provenance(in.files());
   config.fingerprint = training_fingerprint(ini_without(context.options.effective_ini, not_in_fingerprint()), provenance.inputs);
+  config.numerics = rounding_key(context.numerics_identity());
 
   LoadedModel loaded = build_model(context, in, mode, config.seed);
   const TrainingSet set = read_training_set(context, in, loaded.tokenizer);
   config.per_sample_dropout = mode == "lora" && context.get<double>("train.lora_dropout") > 0;
   FlatParameters params = flatten_parameters(mode == "lora" ? lora_parameters(loaded.model) : llama_named_tensors(loaded.model));
   GradientAllReduce allreduce(loaded.model.embed.device());
-  const TrainResult result = train(loaded.model, params, set.samples, config, allreduce);
+  const TrainResult result = iwsi::train(loaded.model, params, set.samples, config, allreduce);
   if (!result.finished) {
     log_warn0("train: stopped before the last step; run the same command again to resume from ", config.checkpoint_dir);
     return kExitRequeue;
@@ -248,11 +243,11 @@ int run(const JobContext& context) {
   return 0;
 }
 
-}  // namespace
+}  // namespace jobs::train
 
 JobEntry train_job() {
   return {"train", "LoRA or full fine-tuning on a selection (or GSM8K-format solutions), data parallel, resumable",
-          describe, run};
+          jobs::train::describe, jobs::train::run};
 }
 
 }  // namespace iwsi

@@ -15,28 +15,37 @@ namespace {
 
 constexpr const char* kChunkSchema = "iwsi.chunk";
 
-std::string claim_directory(const std::string& dir, const std::string& fingerprint) {
+// The marker file holds the settings fingerprint, then the numerics' rounding key on a line of its
+// own, so that a mismatch can say which of the two differs.
+std::string claim_directory(const std::string& dir, const std::string& fingerprint, const std::string& numerics) {
   fs::create_directories(dir);
   const std::string marker = dir + "/fingerprint";
   if (fs::exists(marker)) {
-    std::string found;
-    std::getline(std::ifstream(marker), found);
+    std::ifstream in(marker);
+    std::string found, found_numerics;
+    std::getline(in, found);
+    std::getline(in, found_numerics);
     if (found != fingerprint)
       return dir + " holds chunks of a run with other settings or inputs; delete it to start over, or choose "
                    "another work directory";
+    if (found_numerics != numerics)
+      return dir + " holds chunks computed with other numerics (" +
+             (found_numerics.empty() ? std::string("unrecorded") : found_numerics) + "), this run has (" + numerics +
+             "); mixing them would give a file that no single run produces. Resume on the kind of node that "
+             "began it, or delete the directory to start over";
     return "";
   }
-  std::ofstream(marker) << fingerprint << "\n";
+  std::ofstream(marker) << fingerprint << "\n" << numerics << "\n";
   return "";
 }
 
 }  // namespace
 
-ChunkStore open_chunk_store(const std::string& dir, const std::string& fingerprint) {
+ChunkStore open_chunk_store(const std::string& dir, const std::string& fingerprint, const std::string& numerics) {
   std::string error;
   if (world_rank_or_zero() == 0) {
     try {
-      error = claim_directory(dir, fingerprint);
+      error = claim_directory(dir, fingerprint, numerics);
     } catch (const std::exception& e) {
       error = std::string("cannot use work directory ") + dir + ": " + e.what();
     }

@@ -16,9 +16,11 @@ struct ChunkStore {
   std::string fingerprint;  // of everything that determines the chunks' content
 };
 
-// Collective: creates `dir` (rank 0) and claims it for `fingerprint`; throws on every rank when it
-// holds chunks of another configuration (naming the directory and what to do).
-ChunkStore open_chunk_store(const std::string& dir, const std::string& fingerprint);
+// Collective: creates `dir` (rank 0) and claims it for `fingerprint` (the settings and inputs) and
+// `numerics` (runtime/numerics.h rounding_key); throws on every rank when it holds chunks of another
+// configuration or numerics (naming the directory and what to do). That all ranks share one numerics
+// is checked when a job starts (jobs/main.cc).
+ChunkStore open_chunk_store(const std::string& dir, const std::string& fingerprint, const std::string& numerics);
 
 std::string chunk_path(const ChunkStore& store, int64_t chunk);
 bool chunk_is_done(const ChunkStore& store, int64_t chunk);

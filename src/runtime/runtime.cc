@@ -1,23 +1,25 @@
 #include "runtime/runtime.h"
 
-#include <dlfcn.h>
-#include <torch/torch.h>
-
-#include "core/build_info.h"
 #include <torch/version.h>
 
-namespace iwsi {
+#include "core/build_info.h"
+#include "model/torch_compat.h"
 
-void use_compute_threads(int threads) {
-  torch::set_num_threads(threads);
-  // OpenBLAS keeps its own pool; it is only present when Debian's BLAS alternative is OpenBLAS.
-  using SetThreads = void (*)(int);
-  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
-}
+namespace iwsi {
 
 std::string library_versions() {
   return std::string("libtorch ") + TORCH_VERSION + "; HDF5 " + hdf5_library_version() + "; " + mpi_library_version();
 }
+
+torch::Device JobContext::device() const {
+  if (!has("model.device")) return torch::kCPU;
+  const std::string name = get<std::string>("model.device");
+  if ((name == "auto" || name == "cuda") && cuda_available())
+    return torch::Device(torch::kCUDA, static_cast<int8_t>(world.local_rank() % torch::cuda::device_count()));
+  return parse_device(name, "option --model.device");
+}
+
+NumericsIdentity JobContext::numerics_identity() const { return iwsi::numerics_identity(numerics, device()); }
 
 Provenance JobContext::provenance(const std::vector<std::string>& inputs) const {
   Provenance p;
@@ -29,6 +31,7 @@ Provenance JobContext::provenance(const std::vector<std::string>& inputs) const 
   for (const std::string& host : allgather(world.hostname())) p.hostnames += (p.hostnames.empty() ? "" : ",") + host;
   p.started_at = started_at;
   p.inputs = describe_inputs(inputs);
+  p.numerics = numerics_json(numerics_identity());
   return p;
 }
 

@@ -1,20 +1,20 @@
-// What every job sets up before it works: compute threads for libtorch and OpenBLAS, the library
-// versions for provenance, and the provenance record of an output (collective).
+// What every job sets up before it works: its numerics and threads (numerics.h), the device it
+// computes on, the library versions for provenance, and the provenance record of an output.
 // The torch-dependent part of the runtime; MPI stays in dist/, HDF5 in store/.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "model/torch_api.h"
+
 #include "core/config.h"
 #include "dist/threads.h"
 #include "dist/world.h"
+#include "runtime/numerics.h"
 #include "store/provenance.h"
 
 namespace iwsi {
-
-// Sets libtorch's intra-op threads and OpenBLAS's threads (when the loaded BLAS is OpenBLAS).
-void use_compute_threads(int threads);
 
 // "libtorch 1.13.1; HDF5 1.10.8; Open MPI v4.1.4"
 std::string library_versions();
@@ -26,10 +26,17 @@ struct JobContext {
   ParsedOptions options;
   ThreadChoice threads;
   std::string started_at;   // UTC ISO 8601, rank 0's clock
+  NumericsMode numerics = NumericsMode::deterministic;
 
   template <class T>
   T get(const std::string& name) const { return options.values[name].as<T>(); }
   bool has(const std::string& name) const { return options.values.count(name) > 0; }
+  // The device of a job with --model.device: "auto" is cuda:<local rank % GPUs> when GPUs are
+  // visible, else the CPU; a bare "cuda" maps to the local rank the same way, so that the ranks of a
+  // node never share a GPU by default. Jobs without a model compute on the CPU.
+  torch::Device device() const;
+  // The numerics this rank computes with (on device()).
+  NumericsIdentity numerics_identity() const;
   // Collective: the provenance of an output derived from `inputs` (files or directories).
   Provenance provenance(const std::vector<std::string>& inputs) const;
 };

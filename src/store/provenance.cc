@@ -91,6 +91,7 @@ void write_provenance(hid_t file, const Provenance& p) {
   set_attribute(file, "hostnames", p.hostnames);
   set_attribute(file, "started_at", p.started_at);
   set_attribute(file, "inputs", inputs_to_json(p.inputs));
+  if (!p.numerics.empty()) set_attribute(file, "numerics", p.numerics);
 }
 
 Provenance read_provenance(hid_t file) {
@@ -103,6 +104,7 @@ Provenance read_provenance(hid_t file) {
   p.hostnames = string_attribute(file, "hostnames");
   p.started_at = string_attribute(file, "started_at");
   p.inputs = inputs_from_json(string_attribute(file, "inputs"));
+  if (has_attribute(file, "numerics")) p.numerics = string_attribute(file, "numerics");
   return p;
 }
 

@@ -30,6 +30,7 @@ struct Provenance {
   std::string hostnames;   // one per rank, comma-separated, in rank order
   std::string started_at;  // UTC, ISO 8601
   std::vector<InputRecord> inputs;
+  std::string numerics;    // JSON: what decided the rounding (runtime/numerics.h); "" in older files
 };
 
 std::string utc_now_iso8601();

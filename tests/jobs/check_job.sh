@@ -19,6 +19,16 @@ assert list(f["rows/index"][:]) == list(range(n))
 off = f["rows/tokens/offsets"][:]
 assert len(off) == n + 1 and off[-1] == len(f["rows/tokens/values"])
 PY
+check "the file records its numerics (deterministic, with a rounding key)" "$PY" -c "
+import json, sys, h5py
+n = json.loads(h5py.File('$out', 'r').attrs['numerics'])
+assert n['mode'] == 'deterministic' and n['rounding_key'].startswith('deterministic; loops '), n
+assert n['cpu'] and n['libtorch'] and n['device'] == 'cpu', n"
+# In native mode the thread count decides libtorch's rounding: ranks that differ in it are refused.
+MIXED=(check --check.output "$WORK/mixed.h5" --runtime.numerics native)
+expect_failure "ranks of different numerics are refused" "rank 1 computes with other numerics" \
+  mpirun -np 1 "$IWSI" "${MIXED[@]}" --runtime.threads 1 : -np 1 "$IWSI" "${MIXED[@]}" --runtime.threads 2
+check "nothing written by the refused job" test ! -e "$WORK/mixed.h5" -a ! -e "$WORK/mixed.h5.tmp"
 
 log=$WORK/fail.log
 start=$(date +%s)
