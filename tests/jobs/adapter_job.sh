@@ -65,10 +65,14 @@ for name, w in W.items():
     b = L["base_model.model." + name.replace(".weight", ".lora_B.weight")]
     want = w + scale * b @ a
     assert not np.allclose(want, w, atol=1e-3), name  # the adapter really moves this weight
-    worst = max(worst, np.abs(M[name] - want).max())
+    # float32: B A (r = 4 terms) within gamma(4) of |B| |A|, times the scale (a power of 2: exact), the
+    # sum with W and its rounding to float32 within u of the result
+    u = 2.0 ** -24
+    bound = u * np.abs(want) + 2 * (4 * u / (1 - 4 * u)) * scale * (np.abs(b) @ np.abs(a)) + u * scale * np.abs(b @ a)
+    worst = max(worst, (np.abs(M[name] - want) / bound).max())
     merged_count += 1
 assert merged_count == 15, merged_count  # 5 layers x (q, v, down)
-assert worst < 1e-6, worst
+assert worst <= 1, worst
 for f in ["tokenizer.json", "tokenizer_config.json", "generation_config.json"]:
     assert open(f"{base}/{f}", "rb").read() == open(f"{merged}/{f}", "rb").read(), f
 config = json.load(open(f"{merged}/config.json"))
@@ -76,7 +80,7 @@ assert config["torch_dtype"] == "float32" and config["hidden_size"] == 64 and co
 provenance = json.load(open(f"{merged}/iwsi_provenance.json"))
 assert provenance["job"] == "iwsi merge" and provenance["mpi_ranks"] == 2, provenance
 assert any(i["path"].endswith("adapter_model.safetensors") for i in provenance["inputs"]), provenance["inputs"]
-print(f"15 adapted weights equal W + 2 B A within {worst:.2g}; the rest and the tokenizer files are identical")
+print(f"15 adapted weights equal W + 2 B A within {worst:.2g} of their float32 bound; the rest and the tokenizer files are identical")
 PY
 check "merged weights = W + alpha/r B A (numpy), the rest unchanged, tokenizer files copied" \
   "$PY" "$WORK/verify.py" "$MODEL" "$WORK/adapter" "$WORK/merged"

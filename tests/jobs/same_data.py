@@ -1,8 +1,6 @@
 """Exit 0 iff two iwsi HDF5 files hold bit-identical data in the given tables (datasets only;
-attributes such as times and provenance, and tables not named, are ignored). Columns named with
---close TABLE/COLUMN need only agree within 1e-5 relative (float sums whose rounding depends on
-the batch shape).
-usage: same_data.py A.h5 B.h5 TABLE [TABLE ...] [--close TABLE/COLUMN ...]"""
+attributes such as times and provenance, and tables not named, are ignored).
+usage: same_data.py A.h5 B.h5 TABLE [TABLE ...]"""
 import sys
 
 import h5py
@@ -19,23 +17,16 @@ def datasets(group, prefix=""):
     return out
 
 
-args = sys.argv[3:]
-close = {args[i + 1] for i, arg in enumerate(args) if arg == "--close"}
-tables = [arg for i, arg in enumerate(args) if arg != "--close" and (i == 0 or args[i - 1] != "--close")]
 a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
 ok = True
-for table in tables:
+for table in sys.argv[3:]:
     da, db = datasets(a[table]), datasets(b[table])
     if da.keys() != db.keys():
         print(f"{table}: columns differ: {sorted(da)} vs {sorted(db)}")
         ok = False
         continue
     for name in da:
-        if f"{table}/{name}" in close:
-            if not np.allclose(da[name], db[name], rtol=1e-5, atol=1e-6):
-                print(f"{table}/{name} differs by more than 1e-5")
-                ok = False
-        elif da[name].dtype != db[name].dtype or not np.array_equal(
+        if da[name].dtype != db[name].dtype or not np.array_equal(
                 da[name], db[name], equal_nan=da[name].dtype.kind == "f"):
             print(f"{table}/{name} differs")
             ok = False

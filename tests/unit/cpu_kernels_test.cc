@@ -1,7 +1,8 @@
-// The batch-invariant CPU loops of float32 inference: invariant_linear (model/invariant_linear.h)
-// against torch::linear in float64 and, bit for bit, against itself over batch compositions, row
-// orders and thread counts; swiglu and cos_sin (model/cpu_elementwise.h) against torch, special
-// values included, and bit for bit over tensor sizes. (Attention has cpu_attention_test.cc.)
+// The batch-invariant float32 CPU loops: invariant_linear and invariant_matmul (model/invariant_linear.h)
+// against torch in float64 within the float32 error bound of their sums, their gradients likewise, and
+// bit for bit against themselves over batch compositions, row orders and thread counts; swiglu and
+// cos_sin (model/cpu_elementwise.h) against torch, special values included, and bit for bit over
+// tensor sizes. (Attention has cpu_attention_test.cc.)
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,7 +11,9 @@
 
 #include "core/error.h"
 #include "expect_error.h"
+#include "float_bounds.h"
 #include "model/cpu_elementwise.h"
+#include "model/cpu_threads.h"
 #include "model/invariant_linear.h"
 
 namespace iwsi {
@@ -41,8 +44,12 @@ TEST(InvariantLinear, MatchesTorchLinearInFloat64WithinFloat32Rounding) {
       const torch::Tensor want = torch::linear(x.to(torch::kFloat64), w.to(torch::kFloat64),
                                                with_bias ? b.to(torch::kFloat64) : torch::Tensor());
       ASSERT_EQ(got.sizes(), want.sizes());
-      // Products of N(0,1) entries: a float32 sum of K of them is off by ~1e-7 * K at worst.
-      EXPECT_LE(max_abs_diff(got, want), 2e-7 * s.K + 1e-6) << "M " << s.M << " K " << s.K << " N " << s.N;
+      // K products and the bias: gamma(K + 1) times the sum of their magnitudes.
+      torch::Tensor bound = testing::float32_matmul_error_bound(x, w.t());
+      if (with_bias) bound = bound + b.abs().to(torch::kFloat64);
+      bound = bound * (testing::gamma_float32(s.K + 1) / testing::gamma_float32(s.K));
+      EXPECT_TRUE(testing::within(got, want, bound))
+          << "M " << s.M << " K " << s.K << " N " << s.N << ": " << testing::worst_ratio(got, want, bound) << " x the bound";
       EXPECT_GT(got.abs().max().item<double>(), 0.1);
     }
   }
@@ -54,7 +61,10 @@ TEST(InvariantLinear, TakesAnyLeadingShapeAndStridedInput) {
   const torch::Tensor x = torch::randn({40, 3, 5}).permute({1, 2, 0});  // (3, 5, 40), not contiguous
   const torch::Tensor got = invariant_linear(x, w, b);
   EXPECT_EQ(got.sizes(), (std::vector<int64_t>{3, 5, 9}));
-  EXPECT_LE(max_abs_diff(got, torch::linear(x, w, b)), 1e-5);
+  // Both round: twice the bound of one against the exact value.
+  const torch::Tensor bound = 2 * testing::gamma_float32(41) *
+                              (torch::matmul(x.abs().to(torch::kFloat64), w.abs().t().to(torch::kFloat64)) + b.abs().to(torch::kFloat64));
+  EXPECT_TRUE(testing::within(got, torch::linear(x, w, b), bound));
   EXPECT_TRUE(torch::equal(got, invariant_linear(x.contiguous(), w, b)));
 }
 
@@ -82,28 +92,83 @@ TEST(InvariantLinear, ARowsResultDoesNotDependOnItsBatchBitForBit) {
 TEST(InvariantLinear, ResultsDoNotDependOnTheThreadCount) {
   torch::manual_seed(4);
   const torch::Tensor x = torch::randn({100, 500}), w = torch::randn({300, 500});
-  const int threads = torch::get_num_threads();
-  torch::set_num_threads(1);
+  const int threads = kernel_threads();
+  set_kernel_threads(1);
   const torch::Tensor one = invariant_linear(x, w, {});
-  torch::set_num_threads(3);
+  set_kernel_threads(3);
   const torch::Tensor three = invariant_linear(x, w, {});
-  torch::set_num_threads(threads);
+  set_kernel_threads(threads);
   EXPECT_TRUE(torch::equal(one, three));
 }
 
-TEST(InvariantLinear, AppliesToFloat32CpuInferenceOnly) {
+TEST(InvariantLinear, AppliesToFloat32CpuTensorsWithAContiguousWeight) {
   const torch::Tensor x = torch::randn({2, 8}), w = torch::randn({4, 8}), b = torch::randn({4});
-  {
-    torch::AutoGradMode grad(true);  // training, even where nothing requires grad: libtorch's ops
-    EXPECT_FALSE(invariant_linear_applies(x, w, b));
-  }
-  torch::NoGradGuard no_grad;
   EXPECT_TRUE(invariant_linear_applies(x, w, b));
   EXPECT_TRUE(invariant_linear_applies(x, w, {}));
-  EXPECT_TRUE(invariant_linear_applies(x, w.clone().requires_grad_(true), {}));  // an adapter under evaluation
+  EXPECT_TRUE(invariant_linear_applies(x, w.clone().requires_grad_(true), {}));
   EXPECT_FALSE(invariant_linear_applies(x.to(torch::kFloat64), w.to(torch::kFloat64), {}));
   EXPECT_FALSE(invariant_linear_applies(x.to(torch::kBFloat16), w.to(torch::kBFloat16), {}));
   EXPECT_FALSE(invariant_linear_applies(x, torch::randn({8, 4}).t(), {}));  // weight not contiguous
+}
+
+// ---- training: the differentiable versions -----------------------------------------------------
+
+// Every gradient element is one sum: dx over the N outputs, dW and db over the M rows. Given the same
+// float32 dy, each is within gamma(length) x the sum of its terms' magnitudes of the exact value.
+TEST(InvariantLinear, TrainableGradientsAreExactWithinFloat32RoundingOfTheirSums) {
+  torch::manual_seed(12);
+  for (const Shape& s : std::vector<Shape>{{1, 5, 3}, {37, 70, 13}, {130, 300, 97}}) {
+    const torch::Tensor x = torch::randn({s.M, s.K}).requires_grad_(true);
+    const torch::Tensor w = torch::randn({s.N, s.K}).requires_grad_(true), b = torch::randn({s.N}).requires_grad_(true);
+    const torch::Tensor dy = torch::randn({s.M, s.N});
+    const torch::Tensor y = linear_forward(x, w, b);
+    ASSERT_TRUE(y.requires_grad());
+    y.backward(dy);
+    const torch::Tensor x64 = x.detach().to(torch::kFloat64).requires_grad_(true);
+    const torch::Tensor w64 = w.detach().to(torch::kFloat64).requires_grad_(true);
+    const torch::Tensor b64 = b.detach().to(torch::kFloat64).requires_grad_(true);
+    torch::linear(x64, w64, b64).backward(dy.to(torch::kFloat64));
+    const torch::Tensor dx_bound = testing::float32_matmul_error_bound(dy, w.detach());
+    const torch::Tensor dw_bound = testing::float32_matmul_error_bound(dy.t(), x.detach());
+    const torch::Tensor db_bound = testing::gamma_float32(s.M) * dy.abs().sum(0).to(torch::kFloat64);
+    EXPECT_TRUE(testing::within(x.grad(), x64.grad(), dx_bound)) << testing::worst_ratio(x.grad(), x64.grad(), dx_bound);
+    EXPECT_TRUE(testing::within(w.grad(), w64.grad(), dw_bound)) << testing::worst_ratio(w.grad(), w64.grad(), dw_bound);
+    EXPECT_TRUE(testing::within(b.grad(), b64.grad(), db_bound)) << testing::worst_ratio(b.grad(), b64.grad(), db_bound);
+  }
+}
+
+TEST(InvariantMatmul, BatchedProductsAndTheirGradientsAreExactWithinFloat32Rounding) {
+  torch::manual_seed(13);
+  const torch::Tensor a = torch::randn({2, 3, 17, 40}).requires_grad_(true);
+  const torch::Tensor bt = torch::randn({2, 3, 29, 40});  // b as the transpose of a contiguous tensor, as keys are
+  const torch::Tensor b = bt.transpose(-1, -2).requires_grad_(true);
+  const torch::Tensor y = matmul_forward(a, b);
+  const torch::Tensor want = torch::matmul(a.detach().to(torch::kFloat64), b.detach().to(torch::kFloat64));
+  EXPECT_TRUE(testing::within(y, want, testing::float32_matmul_error_bound(a.detach(), b.detach())));
+  const torch::Tensor dy = torch::randn(y.sizes());
+  y.backward(dy);
+  const torch::Tensor da_want = torch::matmul(dy.to(torch::kFloat64), b.detach().transpose(-1, -2).to(torch::kFloat64));
+  const torch::Tensor db_want = torch::matmul(a.detach().transpose(-1, -2).to(torch::kFloat64), dy.to(torch::kFloat64));
+  EXPECT_TRUE(testing::within(a.grad(), da_want, testing::float32_matmul_error_bound(dy, b.detach().transpose(-1, -2))));
+  EXPECT_TRUE(testing::within(b.grad(), db_want, testing::float32_matmul_error_bound(a.detach().transpose(-1, -2), dy)));
+  testing::expect_error([&] { invariant_matmul(torch::randn({2, 3, 4}), torch::randn({3, 4, 5})); }, {"[2, 3, 4]"});
+}
+
+// What makes training reproducible across machines: the gradients' bits depend on the operands alone.
+TEST(InvariantLinear, TrainableGradientsHaveTheSameBitsForAnyThreadCount) {
+  torch::manual_seed(14);
+  const torch::Tensor x0 = torch::randn({300, 64}), w0 = torch::randn({200, 64}), dy = torch::randn({300, 200});
+  auto gradients = [&](int threads) {
+    set_kernel_threads(threads);
+    const torch::Tensor x = x0.clone().requires_grad_(true), w = w0.clone().requires_grad_(true);
+    linear_forward(x, w, {}).backward(dy);
+    return std::make_pair(x.grad(), w.grad());
+  };
+  const int threads = kernel_threads();
+  const auto one = gradients(1), three = gradients(3);
+  set_kernel_threads(threads);
+  EXPECT_TRUE(torch::equal(one.first, three.first));
+  EXPECT_TRUE(torch::equal(one.second, three.second));
 }
 
 TEST(InvariantLinear, RejectsOperandsThatDoNotFitNamingTheShapes) {
@@ -134,8 +199,12 @@ TEST(Swiglu, MatchesTorchSiluTimesUpIncludingSpecialValues) {
   const torch::Tensor finite = torch::isfinite(want);
   EXPECT_TRUE(torch::equal(torch::isfinite(got), finite));
   const torch::Tensor g = got.masked_select(finite), w = want.masked_select(finite);
-  // exp by a degree-7 polynomial: a few float ulps from torch's; tiny values only in absolute terms.
-  EXPECT_TRUE(((g - w).abs() <= w.abs() * 1e-6 + 1e-30).all().item<bool>()) << max_abs_diff(g, w);
+  // Both sides are a handful of rounded operations, each within u relative: the kernel's exp (a
+  // degree-7 polynomial, truncation < 0.2 u, Horner steps on values near 1, a scaling by 2^n), 1 + e, a
+  // division and two products (< 10 u); torch's exp (< 1 ulp) and three operations (< 6 u). 32 u
+  // covers both with room; tiny values only in absolute terms.
+  const double bound = 32 * testing::kFloat32Unit;
+  EXPECT_TRUE(((g - w).abs() <= w.abs() * bound + 1e-30).all().item<bool>()) << max_abs_diff(g, w);
   EXPECT_EQ(got[2010].item<float>(), inf * up[2010].item<float>());  // silu(inf) = inf
 }
 
@@ -152,8 +221,10 @@ TEST(Swiglu, AnElementsResultDoesNotDependOnTheTensorsSizeBitForBit) {
 TEST(CosSin, MatchTorchAndDoNotDependOnTheTensorsSize) {
   const torch::Tensor angles = torch::arange(0, 2048, torch::kFloat32).unsqueeze(-1) * torch::tensor({1.0f, 0.1f, 0.01f, 0.001f});
   const auto [c, s] = cos_sin(angles);
-  EXPECT_LE(max_abs_diff(c, angles.to(torch::kFloat64).cos()), 1e-6);
-  EXPECT_LE(max_abs_diff(s, angles.to(torch::kFloat64).sin()), 1e-6);
+  // libm's float cos and sin are within 1 ulp (2u for values up to 1) of the exact value of the
+  // same float32 angle.
+  EXPECT_LE(max_abs_diff(c, angles.to(torch::kFloat64).cos()), 2 * testing::kFloat32Unit);
+  EXPECT_LE(max_abs_diff(s, angles.to(torch::kFloat64).sin()), 2 * testing::kFloat32Unit);
   const auto [c1, s1] = cos_sin(angles.narrow(0, 1000, 1));
   EXPECT_TRUE(torch::equal(c1, c.narrow(0, 1000, 1)) && torch::equal(s1, s.narrow(0, 1000, 1)));
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "expect_error.h"
+#include "float_bounds.h"
 #include "model/checkpoint.h"
 #include "model/llama.h"
 #include "model/loss.h"
@@ -74,7 +75,13 @@ TEST(NextTokenLogProbs, EqualsLogSoftmaxOfTheLastPositionForPromptsOfDifferentLe
                                                      tokenizer.encode("Lily had a red ball. She", true),
                                                      tokenizer.encode("Tom", true)};
   const std::vector<int32_t> tokens = {5, 100, 300, 511};
-  // One block and blocks of one row must agree with the plain forward pass.
+  // One block and blocks of one row must agree with the plain forward pass. Inference is
+  // batch-invariant, so the logits are the same bits either way and what remains is the float32
+  // log-softmax against the exact (float64) one of the same logits x: x_j - m (m = max x), the exp of
+  // V terms (< 2u each) and their sum S (gamma(V)), log S and the last subtraction, each within u of
+  // its magnitude.
+  torch::NoGradGuard inference;
+  const int64_t V = model.config.vocab_size;
   for (int64_t max_tokens : {int64_t(16384), int64_t(8)}) {
     const auto got = next_token_log_probs(model, prompts, tokens, max_tokens);
     ASSERT_EQ(got.size(), prompts.size());
@@ -82,9 +89,16 @@ TEST(NextTokenLogProbs, EqualsLogSoftmaxOfTheLastPositionForPromptsOfDifferentLe
       const int64_t T = static_cast<int64_t>(prompts[i].size());
       torch::Tensor ids = torch::tensor(std::vector<int64_t>(prompts[i].begin(), prompts[i].end())).unsqueeze(0);
       torch::Tensor logits = forward(model, ids, torch::arange(T).unsqueeze(0), torch::Tensor(), nullptr)[0][-1];
-      torch::Tensor want = torch::log_softmax(logits.to(torch::kFloat64), -1);
-      for (size_t j = 0; j < tokens.size(); ++j)
-        EXPECT_NEAR(got[i][j], want[tokens[j]].item<double>(), 1e-5) << "prompt " << i << " token " << tokens[j];
+      const torch::Tensor x = logits.to(torch::kFloat64), want = torch::log_softmax(x, -1);
+      const double m = x.max().item<double>(), log_s = (x - m).exp().sum().log().item<double>();
+      for (size_t j = 0; j < tokens.size(); ++j) {
+        const double lp = want[tokens[j]].item<double>(), xj = x[tokens[j]].item<double>();
+        const double bound = testing::kFloat32Unit * (std::fabs(xj - m) + std::fabs(log_s) + std::fabs(lp)) +
+                             testing::gamma_float32(V) + 2 * testing::kFloat32Unit;
+        EXPECT_NEAR(got[i][j], lp, bound) << "prompt " << i << " token " << tokens[j];
+        // and, the same logits being the same bits, exactly libtorch's float32 log-softmax of them
+        EXPECT_EQ(got[i][j], static_cast<double>(torch::log_softmax(logits, -1)[tokens[j]].item<float>()));
+      }
     }
   }
   EXPECT_ERROR_CONTAINS(next_token_log_probs(model, {{}}, tokens), "prompt 0 is empty");
