@@ -4,7 +4,7 @@
 // Deliberately not here: tokenizer files, generation_config.json, LoRA adapters, .bin/pickle files.
 #pragma once
 
-#include <torch/torch.h>
+#include "model/torch_api.h"
 
 #include <string>
 #include <utility>

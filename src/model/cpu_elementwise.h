@@ -6,7 +6,7 @@
 // (1 row) and in a prefill (T rows). Everything else llama.cc does elementwise rounds alike everywhere.
 #pragma once
 
-#include <torch/torch.h>
+#include "model/torch_api.h"
 
 #include <utility>
 

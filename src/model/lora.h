@@ -6,7 +6,7 @@
 // (DoRA, rank/alpha patterns, modules_to_save, bias training) - such adapters are rejected by name.
 #pragma once
 
-#include <torch/torch.h>
+#include "model/torch_api.h"
 
 #include <cstdint>
 #include <string>

@@ -5,7 +5,7 @@
 // against the file size (truncation names the tensor). Deliberately no model knowledge here.
 #pragma once
 
-#include <torch/torch.h>
+#include "model/torch_api.h"
 
 #include <cstdint>
 #include <map>

@@ -4,7 +4,7 @@
 // candidates do not decide (pick.h) is fetched whole, one row at a time, which is rare.
 #pragma once
 
-#include <torch/torch.h>
+#include "model/torch_api.h"
 
 #include <cstdint>
 
