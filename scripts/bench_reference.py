@@ -18,7 +18,11 @@ import os
 import struct
 import time
 
-import torch
+try:
+    import torch
+except ImportError:
+    raise SystemExit("bench_reference.py needs PyTorch for /usr/bin/python3: apt-get install python3-torch "
+                     "(not installed by scripts/setup.sh; only this reference uses it)")
 
 DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
 

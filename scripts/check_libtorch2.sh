@@ -54,7 +54,7 @@ in_root() { chroot "$ROOT" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 bas
 
 common="cmake g++ make pkg-config libopenblas0-pthread openmpi-bin libopenmpi-dev libhdf5-openmpi-dev
   hdf5-tools libboost-program-options-dev libgtest-dev nlohmann-json3-dev python3-h5py python3-numpy
-  python3-matplotlib python3-pandas"
+  python3-matplotlib"
 common=$(echo $common)  # one line: it is pasted into a command string
 if [ "$variant" = cpu ]; then
   in_root "apt-get update -q && apt-get install -y -q --no-install-recommends $common libtorch-dev"
