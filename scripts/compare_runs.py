@@ -33,7 +33,8 @@ def equal(a, b):
 
 
 def files(root):
-    for base, _, names in os.walk(root):
+    for base, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if not (base == root and d == "report")]  # analysis output, not results
         for name in names:
             if name.endswith((".h5", ".safetensors")) or name == "accuracy.md":
                 yield os.path.relpath(os.path.join(base, name), root)
