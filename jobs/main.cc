@@ -11,6 +11,7 @@
 #include "dist/world.h"
 #include "job.h"
 #include "runtime/stop_signal.h"
+#include "runtime/watchdog.h"
 
 namespace iwsi {
 namespace jobs::cli {  // named, not anonymous: jobs/ compiles as one unity file
@@ -43,6 +44,9 @@ int run_cli(const World& world, int argc, char** argv) {
     return 0;
   }
   install_stop_signal_handlers();
+  const double stall_timeout = context.get<double>("runtime.stall_timeout");
+  check_range("runtime.stall_timeout", stall_timeout, 0, 1e9);
+  const Watchdog watchdog(world, job->name, stall_timeout);
   const int threads = context.get<int>("runtime.threads");
   IWSI_CHECK(threads >= 0, "option --runtime.threads=", threads, " must be 0 (automatic) or a positive count");
   context.threads = choose_threads(threads, world.local_size());

@@ -39,7 +39,9 @@ void describe_runtime_options(po::options_description& options) {
        "compute threads per rank; 0 = SLURM_CPUS_PER_TASK, else cores / ranks on the node")
       ("runtime.numerics", po::value<std::string>()->default_value("deterministic"),
        "deterministic: the same bits on every AVX2+FMA CPU and for any thread count (libtorch's CPU kernels "
-       "pinned to AVX2 and one thread, products in our own loops); native: libtorch and BLAS as they come");
+       "pinned to AVX2 and one thread, products in our own loops); native: libtorch and BLAS as they come")
+      ("runtime.stall_timeout", po::value<double>()->default_value(1800),
+       "seconds without progress on a rank (a stopped or hung rank) after which the job ends with a message; 0 = never");
 }
 
 }  // namespace iwsi

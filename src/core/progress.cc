@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/heartbeat.h"
 #include "core/log.h"
 
 namespace iwsi {
@@ -25,6 +26,7 @@ double Progress::elapsed_s() const {
 }
 
 void Progress::update(int64_t done, int64_t tokens) {
+  heartbeat();
   const auto now = std::chrono::steady_clock::now();
   if (std::chrono::duration<double>(now - last_print_).count() < interval_s_) return;
   last_print_ = now;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/heartbeat.h"
 
 namespace iwsi {
 namespace {
@@ -84,7 +85,10 @@ std::string sha256_file_hex(const std::string& path) {
   Sha256 hash;
   std::vector<char> chunk(1 << 20);
   size_t got;
-  while ((got = std::fread(chunk.data(), 1, chunk.size(), file.get())) > 0) hash.update(chunk.data(), got);
+  while ((got = std::fread(chunk.data(), 1, chunk.size(), file.get())) > 0) {
+    hash.update(chunk.data(), got);
+    heartbeat();
+  }
   IWSI_CHECK(!std::ferror(file.get()), "error reading ", path);
   return hash.hex_digest();
 }

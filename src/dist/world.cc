@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "core/heartbeat.h"
 
 namespace iwsi {
 namespace {
@@ -22,7 +23,13 @@ void check_mpi(int rc, const char* call) {
   fail("MPI call ", call, " failed: ", std::string(text, length));
 }
 
-#define IWSI_MPI(call) check_mpi((call), #call)
+// Every call is also marked for the stall watchdog (core/heartbeat.h): a rank stuck in a
+// collective is waiting for another rank, which the watchdog's message says.
+#define IWSI_MPI(call)                     \
+  do {                                     \
+    const WaitingIn waiting_in_mpi(#call); \
+    check_mpi((call), #call);              \
+  } while (0)
 
 bool mpi_running() {
   int initialized = 0, finalized = 0;

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "core/config.h"
+#include "core/heartbeat.h"
 #include "core/log.h"
 #include "core/progress.h"
 #include "dist/exact_sum.h"
@@ -140,6 +141,7 @@ TrainResult train(Llama& model, FlatParameters& params, const std::vector<TokenS
   int64_t tokens_this_run = 0;
   const int64_t log_every = std::max<int64_t>(1, plan.total_steps / 20);  // ~20 lines a run; all at debug level
   for (int64_t step = adamw.step; step < plan.total_steps; ++step) {
+    heartbeat();
     const bool stop_now = config.stop_after >= 0 && step - result.resumed_at >= config.stop_after;
     if (stop_now || stop_requested_everywhere()) {
       if (checkpoints)
