@@ -13,7 +13,9 @@
 #include "model/checkpoint.h"
 #include "model/lora.h"
 #include "model/torch_compat.h"
+#include "store/output_claim.h"
 #include "store/provenance.h"
+#include "train/train_file.h"
 
 namespace iwsi {
 namespace jobs::merge {  // named, not anonymous: jobs/ compiles as one unity file
@@ -132,6 +134,8 @@ int run(const JobContext& context) {
   IWSI_CHECK(fs::is_directory(base), "option --merge.base=", base, ": no such directory");
   IWSI_CHECK(fs::is_directory(adapter), "option --merge.adapter=", adapter, ": no such directory");
   check_output_replaceable(output, base, adapter);
+  const OutputClaim claim = claim_output("merge.output", output, OutputKind::directory, {base, adapter});
+  check_training_finished(adapter);
   const torch::ScalarType file_dtype =
       dtype == "base" ? base_file_dtype(base) : parse_dtype(dtype, "option --merge.dtype");
   const Provenance provenance = context.provenance({base, adapter});  // collective

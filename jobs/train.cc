@@ -8,15 +8,18 @@
 
 #include "core/log.h"
 #include "data/text.h"
+#include "dist/on_rank0.h"
 #include "job.h"
 #include "model/checkpoint.h"
 #include "model/lora.h"
 #include "model/torch_compat.h"
 #include "options.h"
+#include "pipeline/selection_file.h"
 #include "runtime/numerics.h"
 #include "runtime/stop_signal.h"
+#include "store/output_claim.h"
+#include "store/output_file.h"
 #include "train/fingerprint.h"
-#include "train/on_rank0.h"
 #include "train/train_checkpoint.h"
 #include "train/train_file.h"
 #include "train/trainer.h"
@@ -210,12 +213,17 @@ int run(const JobContext& context) {
                           fs::equivalent(dir, in.model_path);
   IWSI_CHECK(!into_model, "--train.output_dir ", dir,
              " is the base model's directory; choose another one");
+  const OutputClaim claim = claim_output("train.output_dir", dir, OutputKind::directory, in.files());
   const std::string train_file = (fs::path(dir) / "train.h5").string();
   on_rank0([&] {  // from here on, this directory holds no finished-looking result until train.h5 is committed
     fs::create_directories(dir);
-    fs::remove(train_file);
+    clear_training_result(dir);
   });
   const Provenance provenance = context.provenance(in.files());
+  if (!in.selection.empty()) {  // files() lists the candidate file first
+    const H5Id selection = open_output_for_read(in.selection, kSelectionSchema, kSelectionVersion);
+    check_made_from(selection, in.selection, provenance.inputs.at(0), "train.candidates");
+  }
   config.fingerprint = training_fingerprint(ini_without(context.options.effective_ini, not_in_fingerprint()), provenance.inputs);
   config.numerics = rounding_key(context.numerics_identity());
 
@@ -224,6 +232,7 @@ int run(const JobContext& context) {
   config.per_sample_dropout = mode == "lora" && context.get<double>("train.lora_dropout") > 0;
   FlatParameters params = flatten_parameters(mode == "lora" ? lora_parameters(loaded.model) : llama_named_tensors(loaded.model));
   GradientAllReduce allreduce(loaded.model.embed.device());
+  const StopAtSafePoints safe_points;  // a signal now ends training at a step, with a checkpoint
   const TrainResult result = iwsi::train(loaded.model, params, set.samples, config, allreduce);
   if (!result.finished) {
     log_warn0("train: stopped before the last step; run the same command again to resume from ", config.checkpoint_dir);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -141,6 +142,25 @@ SafetensorsFile::SafetensorsFile(const std::string& path_) : path(path_) {
     }
     entries[name] = parse_entry(path, name, value, data_size);
   }
+  // As Hugging Face's reader validates: the tensors tile the data section, in offset order, with
+  // neither overlaps (two tensors sharing bytes) nor holes, up to its last byte.
+  std::vector<std::pair<const std::string*, const SafetensorsEntry*>> by_offset;
+  for (const auto& [name, e] : entries) by_offset.emplace_back(&name, &e);
+  std::sort(by_offset.begin(), by_offset.end(), [](const auto& a, const auto& b) {
+    return std::make_pair(a.second->begin, a.second->end) < std::make_pair(b.second->begin, b.second->end);
+  });
+  uint64_t end = 0;
+  const std::string* previous = nullptr;
+  for (const auto& [name, e] : by_offset) {
+    IWSI_CHECK(e->begin == end, path, ": tensor '", *name, "' starts at data byte ", e->begin, " but ",
+               previous ? "tensor '" + *previous + "' ends at " + std::to_string(end)
+                        : std::string("the data section starts at 0"),
+               e->begin < end ? " (overlapping tensors)" : " (a hole between tensors)");
+    end = e->end;
+    previous = name;
+  }
+  IWSI_CHECK(end == data_size, path, ": the tensors end at data byte ", end, " but the data section holds ", data_size,
+             " bytes");
 }
 
 std::vector<std::string> SafetensorsFile::names() const {

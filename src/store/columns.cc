@@ -9,7 +9,7 @@ namespace iwsi {
 namespace {
 
 std::string where(hid_t table, const std::string& name) {
-  return "column " + h5_name(table) + "/" + name;
+  return "column " + h5_name(table) + "/" + name + " of " + h5_file_name(table);
 }
 
 // Creates the 1-D dataset `name` of `total` elements and writes this rank's `count` elements at
@@ -33,8 +33,12 @@ void write_slab(hid_t parent, const std::string& name, const T* data, int64_t st
   H5Id transfer = h5_plist(H5Pcreate(H5P_DATASET_XFER), what);
   if (writers == Writers::all_ranks) h5_check(H5Pset_dxpl_mpio(transfer, H5FD_MPIO_COLLECTIVE), what);
   const T dummy{};
-  h5_check(H5Dwrite(dataset, h5_native_type<T>(), memory_space, file_space, transfer, count > 0 ? data : &dummy),
-           "writing " + what);
+  const herr_t written =
+      H5Dwrite(dataset, h5_native_type<T>(), memory_space, file_space, transfer, count > 0 ? data : &dummy);
+  if (written < 0) {
+    const std::string message = take_h5_error();  // full_disk_note's own HDF5 call clears the stack
+    fail("HDF5: writing ", what, full_disk_note(parent), ": ", message);
+  }
 }
 
 template <class T>
@@ -131,8 +135,22 @@ Ragged<T> read_ragged_column(hid_t table, const std::string& name, int64_t begin
   if (end < 0) end = column_rows(table, name);
   Ragged<T> out;
   out.offsets = read_slab<int64_t>(group, "offsets", begin, end + 1, what + "/offsets");
+  // A damaged or hand-made file must fail here, not as a wrong text or a huge allocation later.
+  IWSI_CHECK(begin > 0 || out.offsets.front() == 0, what, ": offsets start at ", out.offsets.front(),
+             ", not 0 (a damaged file)");
+  for (size_t i = 1; i < out.offsets.size(); ++i)
+    IWSI_CHECK(out.offsets[i - 1] <= out.offsets[i], what, ": offsets decrease at row ", begin + static_cast<int64_t>(i) - 1,
+               " (", out.offsets[i - 1], " then ", out.offsets[i], "; a damaged file)");
   const int64_t first = out.offsets.front(), last = out.offsets.back();
-  out.values = read_slab<T>(group, "values", first, last, what + "/values");
+  {
+    H5Id values = h5_dataset(H5Dopen2(group, "values", H5P_DEFAULT), "opening " + what + " values");
+    H5Id space = h5_space(H5Dget_space(values), what + " values");
+    hsize_t count = 0;
+    H5Sget_simple_extent_dims(space, &count, nullptr);
+    IWSI_CHECK(last <= static_cast<int64_t>(count), what, ": offsets reach ", last, " at row ", end - 1,
+               " but the column holds ", count, " values (a damaged file)");
+  }
+  out.values = read_slab<T>(group, "values", first, last, what + " values");
   for (int64_t& offset : out.offsets) offset -= first;
   return out;
 }

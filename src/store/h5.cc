@@ -1,8 +1,12 @@
 #include "store/h5.h"
 
+#include <sys/statvfs.h>
+
 #include <exception>
+#include <filesystem>
 
 #include "core/error.h"
+#include "core/log.h"
 
 namespace iwsi {
 namespace {
@@ -20,12 +24,18 @@ herr_t innermost_message(unsigned depth, const H5E_error2_t* error, void* out) {
 
 }  // namespace
 
-int64_t h5_check(int64_t status, const std::string& what) {
+std::string take_h5_error() {
   (void)kQuietHdf5;
-  if (status >= 0) return status;
   std::string message = "unknown HDF5 error";
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_message, &message);
   H5Eclear2(H5E_DEFAULT);
+  return message;
+}
+
+int64_t h5_check(int64_t status, const std::string& what) {
+  (void)kQuietHdf5;
+  if (status >= 0) return status;
+  const std::string message = take_h5_error();
   fail("HDF5: ", what, ": ", message);
 }
 
@@ -54,6 +64,24 @@ std::string h5_name(hid_t id) {
   if (length <= 0) return "?";
   std::string name(static_cast<size_t>(length) + 1, '\0');
   H5Iget_name(id, name.data(), name.size());
+  name.resize(static_cast<size_t>(length));
+  return name;
+}
+
+std::string full_disk_note(hid_t id) {
+  const std::filesystem::path dir = std::filesystem::absolute(h5_file_name(id)).parent_path();
+  struct statvfs fs {};
+  if (statvfs(dir.c_str(), &fs) != 0) return "";
+  const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  if (free_bytes >= (16u << 20)) return "";
+  return cat(" (the file system of ", dir.string(), " is full: ", free_bytes, " bytes left)");
+}
+
+std::string h5_file_name(hid_t id) {
+  const ssize_t length = H5Fget_name(id, nullptr, 0);
+  if (length <= 0) return "?";
+  std::string name(static_cast<size_t>(length) + 1, '\0');
+  H5Fget_name(id, name.data(), name.size());
   name.resize(static_cast<size_t>(length));
   return name;
 }

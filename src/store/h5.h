@@ -19,6 +19,9 @@ namespace iwsi {
 
 // Throws iwsi::Error("HDF5: <what>: <hdf5 message>") when `status` < 0; returns it otherwise.
 int64_t h5_check(int64_t status, const std::string& what);
+// The innermost message of HDF5's error stack, which it clears: call it before any other HDF5
+// call, which would clear the stack itself.
+std::string take_h5_error();
 
 // Owns one hid_t and closes it with the function that matches its kind.
 class H5Id {
@@ -69,5 +72,10 @@ hid_t h5_native_type() {
 
 // Name of an object (file name, or path inside the file) for error messages.
 std::string h5_name(hid_t id);
+// Name of the file an object lives in.
+std::string h5_file_name(hid_t id);
+// " (the file system of DIR is full: N bytes left)" when it nearly is, else "": for write errors,
+// which HDF5's MPI-IO driver reports as a bare "file write failed".
+std::string full_disk_note(hid_t id);
 
 }  // namespace iwsi

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "dist/on_rank0.h"
 #include "dist/world.h"
 #include "store/attributes.h"
 
@@ -27,6 +28,8 @@ OutputFile::OutputFile(const std::string& path, const std::string& schema, int64
   set_attribute(file_, "schema", schema);
   set_attribute(file_, "schema_version", schema_version);
   set_attribute(file_, "complete", int64_t{0});
+  // So that a `.tmp` file whose rename failed after `complete = 1` is still known as unfinished.
+  set_attribute(file_, "file_name", fs::path(path).filename().string());
   write_provenance(file_, provenance);
 }
 
@@ -34,13 +37,20 @@ void OutputFile::commit() {
   IWSI_CHECK(file_.valid(), "output ", path_, " committed twice");
   set_attribute(file_, "finished_at", utc_now_iso8601());
   set_attribute(file_, "complete", int64_t{1});
-  file_.close_checked("closing " + temporary_path(path_));
+  const std::string disk = full_disk_note(file_);  // before the close, which writes the metadata
+  file_.close_checked("closing " + temporary_path(path_) + disk);
+  auto rename = [&] {
+    std::error_code ec;
+    fs::rename(temporary_path(path_), path_, ec);
+    IWSI_CHECK(!ec, "cannot rename ", temporary_path(path_), " to ", path_, ": ", ec.message(),
+               " (the result stays in the .tmp file, which readers refuse)");
+  };
   if (writers_ == Writers::this_rank) {
-    fs::rename(temporary_path(path_), path_);
+    rename();
     return;
   }
   barrier();
-  if (world_rank_or_zero() == 0) fs::rename(temporary_path(path_), path_);
+  on_rank0(rename);
   barrier();
 }
 
@@ -58,6 +68,10 @@ H5Id open_output_for_read(const std::string& path, const std::string& schema, in
   IWSI_CHECK(version <= max_version, path, " has ", schema, " version ", version, "; this iwsi reads up to version ",
              max_version, ": update iwsi or re-run the job that wrote it");
   IWSI_CHECK(int_attribute(file, "complete") == 1, path, " is incomplete; run the job that writes it again");
+  IWSI_CHECK(!has_attribute(file, "file_name") ||
+                 fs::path(path).filename().string() != string_attribute(file, "file_name") + ".tmp",
+             path, " is unfinished: it is the temporary file of ", string_attribute(file, "file_name"),
+             ", which its job did not rename (see that job's log); run the job again");
   return file;
 }
 

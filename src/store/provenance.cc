@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "core/sha256.h"
 #include "dist/world.h"
 #include "store/attributes.h"
@@ -80,6 +81,24 @@ std::vector<InputRecord> inputs_from_json(const std::string& text) {
     inputs.push_back({item.at("path").get<std::string>(), item.at("size").get<int64_t>(),
                       item.at("sha256").get<std::string>()});
   return inputs;
+}
+
+void check_made_from(hid_t file, const std::string& path, const InputRecord& input, const std::string& option) {
+  const std::vector<InputRecord> recorded = inputs_from_json(string_attribute(file, "inputs"));
+  for (const InputRecord& r : recorded)
+    if (r.sha256 == input.sha256 && r.size == input.size) return;
+  // Name the recorded inputs of the same kind (a weights file records its candidates, dataset and
+  // model files: the .h5 is the one to compare), or all of them when none is.
+  const std::string kind = fs::path(input.path).extension().string();
+  std::string list;
+  for (const InputRecord& r : recorded)
+    if (fs::path(r.path).extension().string() == kind)
+      list += cat(list.empty() ? "" : ", ", r.path, " (", r.sha256.substr(0, 12), ")");
+  if (list.empty())
+    for (const InputRecord& r : recorded) list += cat(list.empty() ? "" : ", ", r.path, " (", r.sha256.substr(0, 12), ")");
+  fail(path, " was not made from --", option, "=", input.path, " (SHA-256 ", input.sha256.substr(0, 12),
+       "...): it records ", list.empty() ? std::string("no inputs") : list,
+       "; it was computed from another file: run its job again on this one");
 }
 
 void write_provenance(hid_t file, const Provenance& p) {

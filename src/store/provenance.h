@@ -44,6 +44,11 @@ std::vector<InputRecord> describe_inputs(const std::vector<std::string>& paths);
 std::string inputs_to_json(const std::vector<InputRecord>& inputs);
 std::vector<InputRecord> inputs_from_json(const std::string& text);
 
+// Throws unless the output `file` (read from `path`) was made from exactly `input`: one of its
+// recorded inputs has the same size and SHA-256. `option` names where `input` came from.
+// A file of the same size made from other content (other questions, another seed) is refused.
+void check_made_from(hid_t file, const std::string& path, const InputRecord& input, const std::string& option);
+
 void write_provenance(hid_t file, const Provenance& provenance);  // collective on MPI-IO files
 Provenance read_provenance(hid_t file);
 

@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "dist/on_rank0.h"
 #include "dist/world.h"
 #include "model/safetensors.h"
-#include "train/on_rank0.h"
 
 namespace iwsi {
 namespace {

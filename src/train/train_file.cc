@@ -1,14 +1,37 @@
 #include "train/train_file.h"
 
 #include <cmath>
+#include <filesystem>
 #include <limits>
 
+#include "core/error.h"
 #include "dist/world.h"
 #include "store/attributes.h"
 #include "store/columns.h"
 #include "store/output_file.h"
 
 namespace iwsi {
+namespace fs = std::filesystem;
+
+void clear_training_result(const std::string& dir) {
+  for (const char* name : {"train.h5", "adapter_model.safetensors", "adapter_config.json", "model.safetensors",
+                           "model.safetensors.index.json", "config.json"}) {
+    std::error_code ec;
+    fs::remove(fs::path(dir) / name, ec);
+    IWSI_CHECK(!ec, "cannot remove ", (fs::path(dir) / name).string(), " of an earlier run: ", ec.message());
+  }
+}
+
+void check_training_finished(const std::string& dir) {
+  const fs::path train_file = fs::path(dir) / "train.h5";
+  const bool written_by_train = fs::exists(train_file) || fs::exists(train_file.string() + ".tmp") ||
+                                fs::exists(fs::path(dir) / "checkpoint");
+  if (!written_by_train) return;
+  IWSI_CHECK(fs::exists(train_file), dir, ": its training has not finished (no train.h5",
+             fs::exists(fs::path(dir) / "checkpoint") ? ", a checkpoint/ to resume from" : "",
+             "); run the same iwsi train command again to finish it");
+  open_output_for_read(train_file.string(), kTrainSchema, kTrainVersion);
+}
 
 void write_train_file(const std::string& path, const Provenance& provenance, const TrainSummary& summary,
                       const std::vector<StepRecord>& steps) {

@@ -25,6 +25,14 @@ struct TrainSummary {
   int64_t resumed_at = 0;      // step the last start resumed from (0 = none)
 };
 
+// Before a run into `dir` (rank 0): removes train.h5 and the adapter / model files of an earlier
+// run, so that a run killed before it finishes leaves no finished-looking result to evaluate.
+void clear_training_result(const std::string& dir);
+// For readers of an adapter or trained model directory (eval, merge): a directory that iwsi train
+// writes into (train.h5, train.h5.tmp or checkpoint/ present) must hold a committed train.h5;
+// a PEFT adapter made elsewhere (none of these) passes.
+void check_training_finished(const std::string& dir);
+
 // Collective. `steps` is rank 0's log (the other ranks' are ignored).
 void write_train_file(const std::string& path, const Provenance& provenance, const TrainSummary& summary,
                       const std::vector<StepRecord>& steps);
