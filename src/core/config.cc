@@ -9,8 +9,8 @@
 namespace iwsi {
 namespace {
 
-// The 1-based line of `key` (written "key" inside "[section]") in an INI file, 0 if not found.
-int ini_line_of(const std::string& file, const std::string& qualified) {
+// The 1-based line of the `occurrence`-th `key = ...` inside `[section]` of an INI file; 0 if none.
+int ini_line_of(const std::string& file, const std::string& qualified, int occurrence = 1) {
   const size_t dot = qualified.rfind('.');
   const std::string section = dot == std::string::npos ? "" : qualified.substr(0, dot);
   const std::string key = dot == std::string::npos ? qualified : qualified.substr(dot + 1);
@@ -24,9 +24,27 @@ int ini_line_of(const std::string& file, const std::string& qualified) {
       continue;
     }
     const size_t end = line.find_first_of(" \t=", start);
-    if (current == section && line.substr(start, end - start) == key) return number;
+    if (current == section && line.substr(start, end - start) == key && --occurrence == 0) return number;
   }
   return 0;
+}
+
+// Boost's INI reader reports a malformed line without its number; this finds it first.
+void check_ini_syntax(const std::string& path) {
+  std::ifstream in(path);
+  IWSI_CHECK(in, "cannot read config file ", path);
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const size_t start = line.find_first_not_of(" \t\r");
+    if (start == std::string::npos || line[start] == '#' || line[start] == ';') continue;
+    if (line[start] == '[') {
+      IWSI_CHECK(line.find(']', start) != std::string::npos, path, ":", number, ": section header without ']': ", line);
+      continue;
+    }
+    const size_t equals = line.find('=');
+    IWSI_CHECK(equals != std::string::npos, path, ":", number, ": expected 'key = value', found: ", line);
+    IWSI_CHECK(equals > start, path, ":", number, ": a value without a key: ", line);
+  }
 }
 
 // "--temperature" -> "--sampling.temperature" when exactly one option of the job ends in ".temperature".
@@ -58,15 +76,28 @@ void store_config_file(const std::string& job, const std::string& path, const po
                        const std::set<std::string>& known_options, po::variables_map& values) {
   std::ifstream in(path);
   IWSI_CHECK(in, "iwsi ", job, ": cannot read config file ", path);
+  check_ini_syntax(path);
   po::parsed_options parsed(&options);
   try {
     parsed = po::parse_config_file(in, options, /*allow_unregistered=*/true);
   } catch (const po::error& e) {
     fail(path, ": ", e.what());
   }
+  std::set<std::string> from_command_line, seen;
+  for (const auto& [name, value] : values)
+    if (!value.defaulted()) from_command_line.insert(name);
   std::vector<po::option> mine;
   for (const po::option& option : parsed.options) {
     if (!option.unregistered) {
+      // The command line replaces a file's value, lists included (a composing option such as
+      // --sampling.stop would otherwise add to the file's list).
+      if (from_command_line.count(option.string_key)) continue;
+      const bool list = options.find(option.string_key, false).semantic()->is_composing();
+      if (!seen.insert(option.string_key).second && !list) {
+        const int first = ini_line_of(path, option.string_key), line = ini_line_of(path, option.string_key, 2);
+        fail(path, line ? ":" + std::to_string(line) : std::string(), ": option '", option.string_key,
+             "' is given more than once", first ? " (first at line " + std::to_string(first) + ")" : std::string());
+      }
       mine.push_back(option);
     } else if (!known_options.count(option.string_key)) {
       const int line = ini_line_of(path, option.string_key);
@@ -74,11 +105,16 @@ void store_config_file(const std::string& job, const std::string& path, const po
            "' (no iwsi job has it; see iwsi ", job, " --help)");
     }
   }
-  parsed.options = mine;
-  try {
-    po::store(parsed, values);
-  } catch (const po::error& e) {
-    fail(path, ": ", e.what());
+  // Stored one option at a time, so that a bad value is reported with its line.
+  for (const po::option& option : mine) {
+    po::parsed_options one(&options);
+    one.options = {option};
+    try {
+      po::store(one, values);
+    } catch (const po::error& e) {
+      const int line = ini_line_of(path, option.string_key);
+      fail(path, line ? ":" + std::to_string(line) : std::string(), ": ", e.what());
+    }
   }
 }
 
