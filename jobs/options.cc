@@ -1,6 +1,7 @@
 #include "options.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "core/log.h"
 #include "model/checkpoint.h"
@@ -47,7 +48,8 @@ void describe_model_options(po::options_description& options) {
   options.add_options()
       ("model.path", po::value<std::string>()->required(), "Hugging Face model directory (config.json, *.safetensors, tokenizer.json)")
       ("model.dtype", po::value<std::string>()->default_value("float32"), "compute dtype: float32, bfloat16 (float16 on CUDA); float64 to check numerics (slow)")
-      ("model.device", po::value<std::string>()->default_value("auto"), "auto (cuda:<local rank> if GPUs, else cpu), cpu, cuda, cuda:N");
+      ("model.device", po::value<std::string>()->default_value("auto"), "auto (cuda:<local rank> if GPUs, else cpu), cpu, cuda, cuda:N")
+      ("model.max_positions", po::value<int64_t>()->default_value(0), "positions a prompt + generation may use; 0 = max_position_embeddings of config.json (raise it only knowingly: RoPE past the trained length degrades answers)");
 }
 
 void describe_sampling_options(po::options_description& options) {
@@ -70,6 +72,9 @@ LoadedModel load_model(const JobContext& context) {
   const torch::ScalarType dtype = parse_dtype(context.get<std::string>("model.dtype"), "option --model.dtype");
   IWSI_CHECK(compute_dtype_supported(dtype, device), "option --model.dtype=", dtype_name(dtype),
              " is not supported on ", device.str());
+  std::error_code ec;
+  IWSI_CHECK(std::filesystem::is_directory(path, ec), "option --model.path=", path,
+             ": no such directory (a Hugging Face model directory: config.json, *.safetensors, tokenizer.json)");
   Tokenizer tokenizer = Tokenizer::load(path);  // first: the cheaper file to find wrong
   LoadedModel loaded{path, load_llama(path, dtype, device), std::move(tokenizer), device};
   IWSI_CHECK(loaded.tokenizer.vocab_size() <= loaded.model.config.vocab_size, loaded.path,
@@ -108,10 +113,17 @@ SamplingParams sampling_params(const JobContext& context, const Tokenizer& token
   return params;
 }
 
+int64_t max_positions(const JobContext& context) {
+  const int64_t positions = context.get<int64_t>("model.max_positions");
+  check_range("model.max_positions", static_cast<double>(positions), 0, 1e9);
+  return positions;
+}
+
 EngineOptions engine_options(const JobContext& context) {
   EngineOptions options;
   options.max_batch_rows = context.get<int64_t>("sampling.batch_rows");
   check_range("sampling.batch_rows", static_cast<double>(options.max_batch_rows), 1, 1e6);
+  options.max_positions = max_positions(context);
   return options;
 }
 

@@ -5,6 +5,7 @@
 #include "model/torch_api.h"
 
 #include "job.h"
+#include "core/log.h"
 #include "data/dataset.h"
 #include "model/llama.h"
 #include "sample/engine.h"
@@ -26,6 +27,17 @@ struct LoadedModel {
 // and checks that the tokenizer's vocabulary fits the model's.
 LoadedModel load_model(const JobContext& context);
 
+// Runs `work`; an iwsi::Error from it gets "(model M + adapter A)" added, so that NaN logits or a
+// shape mismatch name the weights they came from.
+template <class Work>
+auto naming_model(const std::string& model, const std::string& adapter, Work&& work) -> decltype(work()) {
+  try {
+    return work();
+  } catch (const Error& e) {
+    throw Error(cat(e.what(), " (model ", model, adapter.empty() ? "" : " + adapter " + adapter, ")"));
+  }
+}
+
 // [data] options, validated.
 DatasetOptions dataset_options(const JobContext& context);
 // The files a dataset was read from (for provenance).
@@ -34,5 +46,7 @@ std::string dataset_input(const DatasetOptions& options);
 // [sampling] options, validated; EOS ids from the tokenizer.
 SamplingParams sampling_params(const JobContext& context, const Tokenizer& tokenizer);
 EngineOptions engine_options(const JobContext& context);
+// [model] max_positions, validated (0 = the model's max_position_embeddings).
+int64_t max_positions(const JobContext& context);
 
 }  // namespace iwsi

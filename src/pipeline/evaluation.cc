@@ -32,6 +32,7 @@ EvalRows evaluate_questions(const EvalSetup& setup, const std::vector<Example>& 
     request.prompt_ids = setup.tokenizer.encode(generation_prompt(setup.few_shot, questions[q]), true);
     request.num_samples = 1;
     request.stream = static_cast<uint64_t>(q);  // unused by greedy decoding; kept meaningful
+    request.label = "question " + questions[q].id;
     requests.push_back(std::move(request));
   }
   const std::vector<Sample> samples = generate(setup.model, setup.tokenizer, requests, setup.params, setup.engine, on_progress);

@@ -49,6 +49,7 @@ GeneratedRows generate_for_questions(const GenerationSetup& setup, const std::ve
     request.prompt_ids = setup.tokenizer.encode(generation_prompt(setup.few_shot, pool[q]), true);
     request.num_samples = setup.m;
     request.stream = static_cast<uint64_t>(q);
+    request.label = "question " + pool[q].id;
     rows.questions.question_index.push_back(q);
     push_text(rows.questions.id, pool[q].id);
     push_text(rows.questions.prompt, pool[q].question);

@@ -5,10 +5,13 @@
 #include "sample/engine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <numeric>
 
 #include "core/error.h"
+#include "core/heartbeat.h"
+#include "core/log.h"
 #include "sample/logit_summary.h"
 #include "sample/pick.h"
 #include "sample/rng.h"
@@ -16,6 +19,11 @@
 
 namespace iwsi {
 namespace {
+
+std::string request_label(const std::vector<GenerationRequest>& requests, int64_t r) {
+  const std::string& label = requests[static_cast<size_t>(r)].label;
+  return label.empty() ? "request " + std::to_string(r) : label;
+}
 
 struct RowRef {
   int64_t request = 0, sample = 0, out = 0;  // out: index in the result vector
@@ -173,8 +181,13 @@ void compact(KVCache& full, KVCache& view, torch::Tensor& key_valid, std::vector
 }
 
 // Decodes one prefilled batch to the end; fills the batch's rows of `results`.
+// The positions a row may use: the option, else the model's trained length.
+int64_t position_limit(const Llama& model, const EngineOptions& options) {
+  return options.max_positions > 0 ? options.max_positions : model.config.max_position_embeddings;
+}
+
 void decode_batch(const Llama& model, const StopRules& stop, const std::vector<GenerationRequest>& requests,
-                  const std::vector<RowRef>& rows, const SamplingParams& params, BatchState& b,
+                  const std::vector<RowRef>& rows, const SamplingParams& params, int64_t context, BatchState& b,
                   std::vector<Sample>& results, int64_t& tokens_so_far,
                   const std::function<void(int64_t)>& on_progress) {
   const torch::Device device = model.embed.device();
@@ -188,6 +201,7 @@ void decode_batch(const Llama& model, const StopRules& stop, const std::vector<G
   b.first_logits = torch::Tensor();
   PickScratch scratch;
   for (int64_t step = 0;; ++step) {
+    heartbeat();
     // Reduce the step's logits on the device: top candidates and normalizers to the CPU.
     const LogitSummary s = summarize_logits(logits, params);
     const double* lse = s.lse.data_ptr<double>();
@@ -197,7 +211,9 @@ void decode_batch(const Llama& model, const StopRules& stop, const std::vector<G
       RowState& st = state[slot_row[i]];
       if (st.done) continue;
       const RowRef& ref = rows[slot_row[i]];
-      IWSI_CHECK(std::isfinite(lse[2 * i]), "generate: non-finite logits for request ", ref.request);
+      IWSI_CHECK(std::isfinite(lse[2 * i]), "generate: the model's logits are not finite (NaN or inf) for ",
+                 request_label(requests, ref.request), ", sample ", ref.sample, ", step ", step,
+                 ": its weights hold NaN/inf, or the compute dtype overflows");
       const double u = counter_uniform(params.seed, requests[ref.request].stream, ref.sample, step);
       float raw = 0;
       const int32_t token = static_cast<int32_t>(choose_token(s, i, logits, params, u, scratch, &raw));
@@ -206,6 +222,7 @@ void decode_batch(const Llama& model, const StopRules& stop, const std::vector<G
       if (auto reason = stop.token_stop(token)) st.done = true, st.finish = *reason;
       else if (stop.has_stop_strings() && stop.stop_string_reached(st.tokens)) st.done = true, st.finish = FinishReason::stop_string;
       else if (static_cast<int64_t>(st.tokens.size()) >= params.max_new_tokens) st.done = true;
+      else if (context > 0 && b.prompt_len[slot_row[i]] + static_cast<int64_t>(st.tokens.size()) >= context) st.done = true;
       tokens_so_far += 1;
       live += !st.done;
     }
@@ -239,15 +256,33 @@ void decode_batch(const Llama& model, const StopRules& stop, const std::vector<G
   }
 }
 
-void check_requests(const Llama& model, const std::vector<GenerationRequest>& requests) {
-  const int64_t V = model.config.vocab_size;
+void check_requests(const Llama& model, const std::vector<GenerationRequest>& requests, const SamplingParams& params,
+                    const EngineOptions& options) {
+  const int64_t V = model.config.vocab_size, context = position_limit(model, options);
+  const std::string limit_name = options.max_positions > 0 ? "--model.max_positions" : "max_position_embeddings in its config.json";
+  bool capped = false;
   for (size_t r = 0; r < requests.size(); ++r) {
-    IWSI_CHECK(requests[r].num_samples >= 0, "generate: request ", r, " asks for ", requests[r].num_samples, " samples");
+    const std::string what = request_label(requests, static_cast<int64_t>(r));
+    IWSI_CHECK(requests[r].num_samples >= 0, "generate: ", what, " asks for ", requests[r].num_samples, " samples");
     if (requests[r].num_samples == 0) continue;
-    IWSI_CHECK(!requests[r].prompt_ids.empty(), "generate: request ", r, " has an empty prompt (at least BOS is needed)");
+    IWSI_CHECK(!requests[r].prompt_ids.empty(), "generate: ", what, " has an empty prompt (at least BOS is needed)");
     for (int32_t id : requests[r].prompt_ids)
-      IWSI_CHECK(id >= 0 && id < V, "generate: request ", r, " has token id ", id, " outside the vocabulary [0, ", V, ")");
+      IWSI_CHECK(id >= 0 && id < V, "generate: ", what, " has token id ", id, " outside the vocabulary [0, ", V, ")");
+    const int64_t length = static_cast<int64_t>(requests[r].prompt_ids.size());
+    IWSI_CHECK(context <= 0 || length <= context, "generate: the prompt of ", what, " has ", length,
+               " tokens, but the model reads at most ", context, " (", limit_name, "); ",
+               "shorten the question or the few-shot prompt (fewer --data.exemplars), or raise --model.max_positions ",
+               "knowingly: RoPE past the trained length degrades answers");
+    capped = capped || (context > 0 && length + params.max_new_tokens > context);
   }
+  static std::atomic<bool> warned{false};  // once per process, not once per chunk
+  if (capped && !warned.exchange(true))
+    log_warn("generate: some prompts + max_new_tokens (", params.max_new_tokens, ") exceed the model's ", context,
+             " positions (", limit_name, "); those rows end at ", context, " tokens, finished by length");
+  static std::atomic<bool> warned_past{false};
+  if (options.max_positions > model.config.max_position_embeddings && !warned_past.exchange(true))
+    log_warn("generate: --model.max_positions ", options.max_positions, " lets rows run past the ",
+             model.config.max_position_embeddings, " positions the model was trained on (max_position_embeddings)");
 }
 
 }  // namespace
@@ -258,7 +293,7 @@ std::vector<Sample> generate(const Llama& model, const Tokenizer& tokenizer, con
   check_sampling_params(params);
   IWSI_CHECK(options.max_batch_rows >= 1, "generate: max_batch_rows must be >= 1, got ", options.max_batch_rows);
   IWSI_CHECK(options.max_prefill_tokens >= 1, "generate: max_prefill_tokens must be >= 1");
-  check_requests(model, requests);
+  check_requests(model, requests, params, options);
   torch::NoGradGuard no_grad;
   const StopRules stop(params, tokenizer);
   std::vector<std::vector<RowRef>> batches = plan_batches(requests, options.max_batch_rows);
@@ -272,7 +307,8 @@ std::vector<Sample> generate(const Llama& model, const Tokenizer& tokenizer, con
       continue;
     }
     BatchState state = prefill_batch(model, requests, batch, params.max_new_tokens, options.max_prefill_tokens);
-    decode_batch(model, stop, requests, batch, params, state, results, tokens_so_far, on_progress);
+    decode_batch(model, stop, requests, batch, params, position_limit(model, options), state, results, tokens_so_far,
+                 on_progress);
   }
   return results;
 }

@@ -33,6 +33,7 @@ struct GenerationRequest {
   std::vector<int32_t> prompt_ids;
   int64_t num_samples = 1;
   uint64_t stream = 0;   // e.g. the question's global index: sample j of this request depends only on (seed, stream, j) and the model
+  std::string label;     // what errors call it ("question gsm8k-test-17"); "" = "request <index>"
 };
 
 struct Sample {
@@ -47,6 +48,9 @@ struct Sample {
 struct EngineOptions {
   int64_t max_batch_rows = 64;        // rows = samples decoded together
   int64_t max_prefill_tokens = 8192;  // padded prompt tokens per prefill forward (bounds attention memory)
+  // Positions a row (prompt + generation) may use; 0 = the model's max_position_embeddings. A longer
+  // prompt is refused, a generation that reaches it ends there (finished by length).
+  int64_t max_positions = 0;
 };
 
 }  // namespace iwsi
