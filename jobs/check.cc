@@ -8,6 +8,7 @@
 #include "dist/shard.h"
 #include "job.h"
 #include "store/columns.h"
+#include "store/output_claim.h"
 #include "store/output_file.h"
 
 namespace iwsi {
@@ -32,6 +33,7 @@ int run(const JobContext& context) {
   const int64_t rows_per_rank = context.get<int64_t>("check.rows_per_rank");
   check_range("check.rows_per_rank", static_cast<double>(rows_per_rank), 0, 1e9);
   const std::string path = context.get<std::string>("check.output");
+  const OutputClaim claim = claim_output("check.output", path, OutputKind::file, {});
   const int rank = context.world.rank();
   const int64_t mine = rows_per_rank + rank;
   const int64_t first = exclusive_scan_sum(mine);

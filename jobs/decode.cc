@@ -10,6 +10,7 @@
 #include "job.h"
 #include "options.h"
 #include "pipeline/candidates_file.h"
+#include "store/output_claim.h"
 #include "store/output_file.h"
 
 namespace iwsi {
@@ -45,6 +46,8 @@ void describe(po::options_description& options) {
 int run(const JobContext& context) {
   const std::string prompts_path = context.get<std::string>("decode.prompts");
   const std::string output = context.get<std::string>("decode.output");
+  const OutputClaim claim = claim_output("decode.output", output, OutputKind::file,
+                                         {prompts_path, context.get<std::string>("model.path")});
   const std::vector<RawPrompt> prompts = read_prompts(prompts_path);
   const LoadedModel loaded = load_model(context);
   const SamplingParams params = sampling_params(context, loaded.tokenizer);
@@ -61,6 +64,7 @@ int run(const JobContext& context) {
                " encodes to no tokens; use --decode.add_bos or a non-empty prompt");
     request.num_samples = m;
     request.stream = static_cast<uint64_t>(q);
+    request.label = prompts_path + " prompt " + prompts[q].id;
     questions.question_index.push_back(q);
     push_text(questions.id, prompts[q].id);
     push_text(questions.prompt, prompts[q].prompt);
@@ -71,9 +75,10 @@ int run(const JobContext& context) {
 
   torch::NoGradGuard no_grad;
   Progress progress("decode (rank 0's share)", mine.size() * m * params.max_new_tokens, "tokens (at most)");
-  const std::vector<Sample> samples =
-      generate(loaded.model, loaded.tokenizer, requests, params, engine_options(context),
-               [&](int64_t tokens) { progress.update(tokens); });
+  const std::vector<Sample> samples = naming_model(loaded.path, "", [&] {
+    return generate(loaded.model, loaded.tokenizer, requests, params, engine_options(context),
+                    [&](int64_t tokens) { progress.update(tokens); });
+  });
   const double seconds = progress.elapsed_s();
 
   CandidateRows candidates;

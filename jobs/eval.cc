@@ -17,7 +17,9 @@
 #include "pipeline/eval_file.h"
 #include "pipeline/evaluation.h"
 #include "store/attributes.h"
+#include "store/output_claim.h"
 #include "store/output_file.h"
+#include "train/train_file.h"
 
 namespace iwsi {
 namespace jobs::eval {  // named, not anonymous: jobs/ compiles as one unity file
@@ -75,6 +77,8 @@ int run(const JobContext& context) {
              ": no such directory (expected a PEFT LoRA adapter directory with adapter_config.json)");
 
   const DatasetOptions data = dataset_options(context);
+  const OutputClaim claim = claim_output("eval.output", output, OutputKind::file,
+                                         {dataset_input(data), context.get<std::string>("model.path"), adapter});
   const DatasetSplits splits = load_dataset(data);
   const std::vector<Example>& questions = split_questions(splits, split);
   IWSI_CHECK(!questions.empty(), "dataset ", data.name, ": the ", split, " split is empty; nothing to evaluate");
@@ -82,13 +86,14 @@ int run(const JobContext& context) {
     IWSI_CHECK(!question.answer.empty(), "dataset ", data.name, ": ", split, " question ", question.id,
                " has no gold answer to evaluate against");
 
+  if (!adapter.empty()) check_training_finished(adapter);
   LoadedModel loaded = load_model(context);
   if (!adapter.empty()) {
     const LoraConfig lora = load_lora_adapter(loaded.model, adapter);
     log_info0("eval: LoRA adapter ", adapter, " (r ", lora.r, ", alpha ", lora.alpha, ") on ", loaded.path);
   }
   const EvalSetup setup{loaded.model, loaded.tokenizer, few_shot_prefix(splits.exemplars), splits.kind,
-                        greedy_params(loaded.tokenizer, max_new_tokens, stops), EngineOptions{batch_rows}};
+                        greedy_params(loaded.tokenizer, max_new_tokens, stops), EngineOptions{batch_rows, EngineOptions{}.max_prefill_tokens, max_positions(context)}};
   std::vector<std::string> inputs = {dataset_input(data), loaded.path};
   if (!adapter.empty()) inputs.push_back(adapter);
   const Provenance provenance = context.provenance(inputs);
@@ -102,7 +107,7 @@ int run(const JobContext& context) {
   Progress progress("eval (rank 0's share)", mine.size(), "questions");
   for (int64_t begin = mine.begin; begin < mine.end; begin += batch_rows) {
     const int64_t end = std::min(mine.end, begin + batch_rows);
-    rows.append(evaluate_questions(setup, questions, begin, end));
+    rows.append(naming_model(loaded.path, adapter, [&] { return evaluate_questions(setup, questions, begin, end); }));
     progress.update(end - mine.begin);
   }
 

@@ -17,6 +17,7 @@
 #include "pipeline/weights_file.h"
 #include "select/strategy.h"
 #include "store/attributes.h"
+#include "store/output_claim.h"
 #include "store/output_file.h"
 
 namespace iwsi {
@@ -39,6 +40,7 @@ void describe(po::options_description& options) {
 // (question, sample) -> score from the reward-model file; every line checked.
 std::map<std::pair<int64_t, int64_t>, double> read_rm_scores(const std::string& path) {
   std::map<std::pair<int64_t, int64_t>, double> scores;
+  std::map<std::pair<int64_t, int64_t>, int64_t> lines;
   for (const JsonRecord& record : read_jsonl(path)) {
     const nlohmann::json& v = record.value;
     IWSI_CHECK(v.is_object() && v.contains("question") && v.contains("sample") && v.contains("score") &&
@@ -46,12 +48,17 @@ std::map<std::pair<int64_t, int64_t>, double> read_rm_scores(const std::string& 
                path, ":", record.line, ": expected {\"question\": int, \"sample\": int, \"score\": number}");
     const double score = v["score"].get<double>();
     IWSI_CHECK(std::isfinite(score), path, ":", record.line, ": score is not finite");
-    scores[{v["question"].get<int64_t>(), v["sample"].get<int64_t>()}] = score;
+    const std::pair<int64_t, int64_t> key{v["question"].get<int64_t>(), v["sample"].get<int64_t>()};
+    const auto [at, fresh] = lines.emplace(key, record.line);
+    IWSI_CHECK(fresh, path, ":", record.line, ": a second score for question ", key.first, ", sample ", key.second,
+               " (the first is on line ", at->second, ")");
+    scores[key] = score;
   }
   return scores;
 }
 
-std::vector<CandidateRow> candidate_table(const JobContext& context, hid_t candidates, const std::string& strategy) {
+std::vector<CandidateRow> candidate_table(const JobContext& context, hid_t candidates, const InputRecord& candidates_input,
+                                          const std::string& strategy) {
   const CandidateRows rows = read_candidate_rows(candidates);
   const AnswerRows answers = read_answer_rows(candidates);
   const VoteRows votes = read_vote_rows(candidates);
@@ -69,6 +76,7 @@ std::vector<CandidateRow> candidate_table(const JobContext& context, hid_t candi
   if (strategy == "iwsi" || strategy == "iwsi-w") {
     IWSI_CHECK(!weights_path.empty(), "strategy ", strategy, " needs --filter.weights (the file iwsi weigh writes)");
     H5Id weights_file = open_output_for_read(weights_path, kWeightsSchema, kWeightsVersion);
+    check_made_from(weights_file, weights_path, candidates_input, "filter.candidates");
     const WeightRows weights = read_weight_rows(weights_file);
     IWSI_CHECK(weights.w_ds.size() == table.size(), weights_path, " has weights for ", weights.w_ds.size(),
                " candidates but ", context.get<std::string>("filter.candidates"), " has ", table.size(),
@@ -93,6 +101,7 @@ std::vector<CandidateRow> candidate_table(const JobContext& context, hid_t candi
     const std::string path = context.get<std::string>("filter.judgments");
     IWSI_CHECK(!path.empty(), "strategy self needs --filter.judgments (the file iwsi judge writes)");
     H5Id judgments = open_output_for_read(path, kJudgmentsSchema, kJudgmentsVersion);
+    check_made_from(judgments, path, candidates_input, "filter.candidates");
     const std::vector<double> scores = read_self_scores(judgments);
     IWSI_CHECK(scores.size() == table.size(), path, " has judgments for ", scores.size(), " candidates but ",
                context.get<std::string>("filter.candidates"), " has ", table.size(),
@@ -146,8 +155,9 @@ int run(const JobContext& context) {
   std::vector<std::string> inputs = {candidates_path};
   for (const char* name : {"filter.weights", "filter.judgments", "filter.rm_scores"})
     if (!context.get<std::string>(name).empty()) inputs.push_back(context.get<std::string>(name));
+  const OutputClaim claim = claim_output("filter.output", context.get<std::string>("filter.output"), OutputKind::file, inputs);
   const Provenance provenance = context.provenance(inputs);
-  const std::vector<CandidateRow> table = candidate_table(context, candidates, options.name);
+  const std::vector<CandidateRow> table = candidate_table(context, candidates, provenance.inputs.at(0), options.name);
   const StrategyResult result = select_for_training(table, options);
 
   OutputFile out(context.get<std::string>("filter.output"), kSelectionSchema, kSelectionVersion, provenance);

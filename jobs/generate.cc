@@ -17,6 +17,7 @@
 #include "pipeline/chunk_store.h"
 #include "runtime/stop_signal.h"
 #include "store/attributes.h"
+#include "store/output_claim.h"
 #include "store/output_file.h"
 
 namespace iwsi {
@@ -124,6 +125,8 @@ int run(const JobContext& context) {
   const int64_t chunk_size = context.get<int64_t>("generate.chunk_size");
   check_range("generate.chunk_size", static_cast<double>(chunk_size), 1, 1e9);
   const DatasetOptions data = dataset_options(context);
+  const OutputClaim claim = claim_output("generate.output", output, OutputKind::file,
+                                         {dataset_input(data), context.get<std::string>("model.path")});
   const DatasetSplits splits = load_dataset(data);
   IWSI_CHECK(!splits.pool.empty(), "dataset ", data.name, ": the question pool is empty");
   const LoadedModel loaded = load_model(context);
@@ -142,7 +145,9 @@ int run(const JobContext& context) {
             " on ", context.world.size(), " rank(s); finished chunks kept in ", store.dir);
 
   torch::NoGradGuard no_grad;
-  const ClaimStats stats = work_through_chunks(context, setup, splits.pool, store, chunk_size);
+  const StopAtSafePoints safe_points;  // a signal now ends the loop after its chunk, keeping the chunks
+  const ClaimStats stats =
+      naming_model(loaded.path, "", [&] { return work_through_chunks(context, setup, splits.pool, store, chunk_size); });
   if (stop_requested_everywhere()) {
     log_warn0("generate: stopped on a signal; ", allreduce_sum(stats.computed), " chunks finished in ", store.dir,
               " are kept; run the same command again to resume");

@@ -18,6 +18,7 @@
 #include "pipeline/judgments_file.h"
 #include "score/self_judge.h"
 #include "store/attributes.h"
+#include "store/output_claim.h"
 #include "store/output_file.h"
 
 namespace iwsi {
@@ -46,6 +47,8 @@ int run(const JobContext& context) {
   check_range("judge.chunk_size", static_cast<double>(chunk_size), 1, 1e9);
   check_range("judge.max_batch_tokens", static_cast<double>(max_batch_tokens), 1, 1e12);
 
+  const OutputClaim claim = claim_output("judge.output", output, OutputKind::file,
+                                         {candidates_path, context.get<std::string>("model.path")});
   H5Id candidates = open_output_for_read(candidates_path, kCandidatesSchema, kCandidatesVersion);
   const LoadedModel loaded = load_model(context);
   const Provenance provenance = context.provenance({candidates_path, loaded.path});

@@ -4,6 +4,7 @@
 // small task, so rank 0 does all of it and the other ranks only wait.
 #include "core/log.h"
 #include "job.h"
+#include "store/output_claim.h"
 #include "synth/task.h"
 
 namespace iwsi {
@@ -38,6 +39,7 @@ SynthOptions synth_options(const JobContext& context) {
 int run(const JobContext& context) {
   const SynthOptions options = synth_options(context);  // every rank: a bad option fails everywhere alike
   const std::string dir = context.get<std::string>("synth.output_dir");
+  const OutputClaim claim = claim_output("synth.output_dir", dir, OutputKind::directory, {});
   if (context.world.rank() == 0) {
     const SynthTask task = make_synth_task(options);
     write_synth_task(task, dir);

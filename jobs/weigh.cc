@@ -20,6 +20,7 @@
 #include "score/sft_tokens.h"
 #include "select/ds_weight.h"
 #include "store/attributes.h"
+#include "store/output_claim.h"
 #include "store/output_file.h"
 
 namespace iwsi {
@@ -66,7 +67,12 @@ ValidRows score_valid(const std::vector<Example>& valid, const Scorer& scorer, i
       texts.emplace_back(training_prompt(valid[i]), valid[i].rationale);
       push_text(rows.id, valid[i].id);
     }
-    for (double loss : scorer.losses(texts)) rows.loss.push_back(loss);
+    const std::vector<double> losses = scorer.losses(texts);
+    for (size_t j = 0; j < losses.size(); ++j)
+      IWSI_CHECK(std::isfinite(losses[j]) && losses[j] > 0, "weigh: valid sample ", valid[begin + j].id, " has loss ",
+                 losses[j], " under ", scorer.loaded.path, " (NaN/inf weights, or a dtype that overflows?); ",
+                 "DS weights need finite, positive losses");
+    for (double loss : losses) rows.loss.push_back(loss);
   }
   return rows;
 }
@@ -82,6 +88,8 @@ int run(const JobContext& context) {
   check_range("weigh.chunk_size", static_cast<double>(chunk_size), 1, 1e9);
 
   const DatasetOptions data = dataset_options(context);
+  const OutputClaim claim = claim_output("weigh.output", output, OutputKind::file,
+                                         {candidates_path, dataset_input(data), context.get<std::string>("model.path")});
   const DatasetSplits splits = load_dataset(data);
   IWSI_CHECK(!splits.valid.empty(), "dataset ", data.name, ": the valid set is empty; DS weights need at least one ",
              "labeled valid sample (--data.valid_size)");
@@ -121,7 +129,8 @@ int run(const JobContext& context) {
       const int64_t local = share.local(item);
       const double loss = losses[item - begin];
       IWSI_CHECK(std::isfinite(loss) && loss > 0, candidates_path, ": candidate (question ", rows.question_index[local],
-                 ", sample ", rows.sample_index[local], ") has loss ", loss, "; cannot weigh it");
+                 ", sample ", rows.sample_index[local], ") has loss ", loss, " under ", loaded.path,
+                 " (NaN/inf weights, or a dtype that overflows?); cannot weigh it");
       const DsWeight weight = ds_weight(loss, valid_mean, caps, side);
       weights.loss[local] = loss;
       weights.w_prime[local] = weight.w_prime;

@@ -6,7 +6,7 @@
 # nothing, a random B changes the answers); bad inputs fail clearly.
 source "$(dirname "$0")/lib.bash"
 MODEL=$SHARED/models/stories260K
-BASE=(--data.name gsm8k --data.dir "$SHARED/data" --model.path "$MODEL" --data.test_size 10 --data.exemplars 1
+BASE=(--data.name gsm8k --data.dir "$SHARED/data" --model.path "$MODEL" --data.test_size 10 --data.exemplars 1 --model.max_positions 1024
       --runtime.threads 1)
 ARGS=("${BASE[@]}" --eval.max_new_tokens 24 --eval.batch_rows 3)
 

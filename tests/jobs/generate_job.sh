@@ -4,7 +4,8 @@
 source "$(dirname "$0")/lib.bash"
 MODEL=$SHARED/models/stories260K
 SETTINGS=(--data.pool_size 30 --data.valid_size 4 --data.exemplars 1 --sampling.m 3 --temperature 1.0 --top_k 50
-          --max_new_tokens 40 --seed 7 --chunk_size 2 --runtime.threads 1)
+          --max_new_tokens 40 --seed 7 --chunk_size 2 --runtime.threads 1
+          --model.max_positions 1024)  # an exemplar + a GSM8K question: up to ~560 of the 512 trained positions
 ARGS=(--data.name gsm8k --data.dir "$SHARED/data" --model.path "$MODEL" "${SETTINGS[@]}")
 
 for np_ in 1 2 3; do

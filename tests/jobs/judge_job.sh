@@ -37,7 +37,7 @@ expect_failure "a request without Score:" "must end with \"Score:\"" mpirun -np 
 expect_failure "self without judgments" "strategy self needs --filter.judgments" "$IWSI" filter \
   --filter.candidates "$WORK/c.h5" --filter.output "$WORK/bad.h5" --strategy self
 "$PY" tests/jobs/make_candidates.py "$SHARED" "$WORK/other.h5" 7
-expect_failure "judgments of another candidate file" "computed from another candidate file" mpirun -np 2 "$IWSI" filter \
+expect_failure "judgments of another candidate file" "was not made from" mpirun -np 2 "$IWSI" filter \
   --filter.candidates "$WORK/other.h5" --filter.judgments "$WORK/j1.h5" --filter.output "$WORK/bad.h5" --strategy self
 expect_failure "weights given as judgments" "iwsi.judgments" "$IWSI" filter --filter.candidates "$WORK/c.h5" \
   --filter.judgments "$WORK/c.h5" --filter.output "$WORK/bad.h5" --strategy self

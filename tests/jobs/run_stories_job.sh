@@ -7,7 +7,7 @@
 source "$(dirname "$0")/lib.bash"
 D=$WORK/run
 RUN=(run --run.dir "$D" --model.path "$SHARED/models/stories260K" --data.name gsm8k --data.dir "$SHARED/data"
-     --data.pool_size 12 --data.valid_size 4 --data.test_size 8 --data.exemplars 1
+     --data.pool_size 12 --data.valid_size 4 --data.test_size 8 --data.exemplars 1 --model.max_positions 1024
      --sampling.m 3 --sampling.temperature 1 --sampling.max_new_tokens 24 --eval.max_new_tokens 24
      --run.strategies lmsi,iwsi,self --run.ks 80 --runtime.threads 1)
 out=$(mpirun -np 2 "$IWSI" "${RUN[@]}" 2>&1); rc=$?

@@ -74,7 +74,7 @@ expect_failure "valid above 5% of the pool" "option --synth.valid_size=3 is more
 expect_failure "unknown profile" "option --synth.profile=medium: expected mild or strong" \
   mpirun -np 2 "$IWSI" synth --synth.output_dir "$WORK/bad" "${SIZES[@]}" --synth.profile medium
 touch "$WORK/a_file"
-expect_failure "an output dir that is a file" "option --synth.output_dir=$WORK/a_file: cannot create the directory" \
+expect_failure "an output dir that is a file" "option --synth.output_dir=$WORK/a_file is a file; give a directory" \
   mpirun -np 2 "$IWSI" synth --synth.output_dir "$WORK/a_file" "${SIZES[@]}"
 check "nothing written by the failures" test ! -e "$WORK/bad"
 finish

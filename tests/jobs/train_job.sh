@@ -126,7 +126,7 @@ expect_all_ranks() {  # expect_all_ranks "what" "text" command...: fails, and bo
 expect_all_ranks "empty training set" "the training set is empty" mpirun -np 2 "$IWSI" train "${B[@]}" \
   --train.jsonl "$WORK/empty.jsonl"
 "$PY" tests/jobs/make_candidates.py "$SHARED" "$WORK/other.h5" 5
-expect_all_ranks "selection from another candidate file" "the selection was made from another candidate file" \
+expect_all_ranks "selection from another candidate file" "was not made from --train.candidates=$WORK/other.h5" \
   mpirun -np 2 "$IWSI" train "${B[@]}" --train.candidates "$WORK/other.h5" --train.selection "$WORK/sel.h5"
 expect_all_ranks "unknown LoRA target" "foo_proj" mpirun -np 2 "$IWSI" train "${B[@]}" --train.jsonl "$WORK/g.jsonl" \
   --train.lora_targets q_proj,foo_proj

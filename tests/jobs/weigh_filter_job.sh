@@ -54,7 +54,7 @@ expect_failure "unknown strategy" "option --filter.strategy=best is not a strate
 expect_failure "iwsi without weights" "needs --filter.weights" "$IWSI" filter --filter.candidates "$WORK/c.h5" \
   --filter.output "$WORK/bad.h5"
 "$PY" tests/jobs/make_candidates.py "$SHARED" "$WORK/other.h5" 7
-expect_failure "weights of another candidate file" "computed from another candidate file" mpirun -np 2 "$IWSI" filter \
+expect_failure "weights of another candidate file" "was not made from" mpirun -np 2 "$IWSI" filter \
   --filter.candidates "$WORK/other.h5" --filter.weights "$WORK/w1.h5" --filter.output "$WORK/bad.h5"
 expect_failure "empty valid set" "the valid set is empty" mpirun -np 2 "$IWSI" weigh "${W0[@]}" --data.valid_size 0 \
   --weigh.output "$WORK/bad.h5"
