@@ -18,6 +18,7 @@ namespace jobs::decode {  // named, not anonymous: jobs/ compiles as one unity f
 
 struct RawPrompt {
   std::string id, prompt;
+  int64_t line = 0;  // in the prompts file, for messages
 };
 
 std::vector<RawPrompt> read_prompts(const std::string& path) {
@@ -28,7 +29,7 @@ std::vector<RawPrompt> read_prompts(const std::string& path) {
                ": expected {\"id\": ..., \"prompt\": \"...\"}");
     std::string id = std::to_string(line.line);
     if (line.value.contains("id")) id = line.value["id"].is_string() ? line.value["id"].get<std::string>() : line.value["id"].dump();
-    prompts.push_back({id, line.value["prompt"].get<std::string>()});
+    prompts.push_back({id, line.value["prompt"].get<std::string>(), line.line});
   }
   IWSI_CHECK(!prompts.empty(), path, ": no prompts");
   return prompts;
@@ -59,12 +60,11 @@ int run(const JobContext& context) {
   std::vector<GenerationRequest> requests;
   for (int64_t q = mine.begin; q < mine.end; ++q) {
     GenerationRequest request;
+    request.label = prompts_path + ":" + std::to_string(prompts[q].line) + " (prompt " + prompts[q].id + ")";
     request.prompt_ids = loaded.tokenizer.encode(prompts[q].prompt, context.get<bool>("decode.add_bos"));
-    IWSI_CHECK(!request.prompt_ids.empty(), prompts_path, ": prompt ", prompts[q].id,
-               " encodes to no tokens; use --decode.add_bos or a non-empty prompt");
+    IWSI_CHECK(!request.prompt_ids.empty(), request.label, " encodes to no tokens; use --decode.add_bos or a non-empty prompt");
     request.num_samples = m;
     request.stream = static_cast<uint64_t>(q);
-    request.label = prompts_path + " prompt " + prompts[q].id;
     questions.question_index.push_back(q);
     push_text(questions.id, prompts[q].id);
     push_text(questions.prompt, prompts[q].prompt);
