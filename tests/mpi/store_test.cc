@@ -3,6 +3,7 @@
 // this process and with h5py; only commit() makes a file look finished.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,7 +13,9 @@
 #include "dist/world.h"
 #include "store/attributes.h"
 #include "store/columns.h"
+#include "store/output_claim.h"
 #include "store/output_file.h"
+#include "store/provenance.h"
 #include "test_paths.h"
 
 namespace iwsi {
@@ -172,6 +175,113 @@ TEST(Store, InputsAreRecordedWithSizeAndSha256OnEveryRank) {
   const auto everyone = allgather(inputs_to_json(records));
   for (const std::string& other : everyone) EXPECT_EQ(other, everyone[0]);
   EXPECT_THROW(describe_inputs({model + "/no-such-file"}), Error);
+}
+
+
+// Overwrites element `row` of the offsets of ragged column rows/`column` (rank 0, then everyone).
+void damage_offsets(const std::string& path, const std::string& column, hsize_t row, int64_t value) {
+  barrier();
+  if (rank() == 0) {
+    H5Id file = h5_file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "opening " + path);
+    H5Id offsets = h5_dataset(H5Dopen2(file, ("rows/" + column + "/offsets").c_str(), H5P_DEFAULT), "offsets");
+    H5Id space = h5_space(H5Dget_space(offsets), "offsets");
+    h5_check(H5Sselect_elements(space, H5S_SELECT_SET, 1, &row), "select");
+    H5Id one = h5_space(H5Screate_simple(1, std::array<hsize_t, 1>{1}.data(), nullptr), "one");
+    h5_check(H5Dwrite(offsets, H5T_NATIVE_INT64, one, space, H5P_DEFAULT, &value), "write");
+  }
+  barrier();
+}
+
+std::string error_reading_tokens(const std::string& path) {
+  try {
+    H5Id file = open_output_for_read(path, "iwsi.test", 1);
+    H5Id table = h5_group(H5Gopen2(file, "rows", H5P_DEFAULT), "rows");
+    read_ragged_column<int32_t>(table, "tokens", 0, column_rows(table, "tokens"));
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Store, DamagedRaggedOffsetsNameTheFileColumnAndRow) {
+  const std::string dir = shared_scratch("damaged");
+  std::string path = write_uneven_file(dir);
+  ASSERT_EQ(error_reading_tokens(path), "no error");
+  const int64_t n = total_rows();
+  damage_offsets(path, "tokens", static_cast<hsize_t>(n), 1 << 30);  // the last offset, past the values
+  std::string error = error_reading_tokens(path);
+  EXPECT_NE(error.find("column /rows/tokens of " + path + ": offsets reach 1073741824 at row " + std::to_string(n - 1)),
+            std::string::npos) << error;
+  path = write_uneven_file(shared_scratch("damaged2"));
+  damage_offsets(path, "tokens", 0, 3);
+  error = error_reading_tokens(path);
+  EXPECT_NE(error.find(path + ": offsets start at 3, not 0"), std::string::npos) << error;
+  path = write_uneven_file(shared_scratch("damaged3"));
+  damage_offsets(path, "tokens", 1, -1);  // row 0 now ends before it starts (every rank count has >= 2 rows)
+  error = error_reading_tokens(path);
+  EXPECT_NE(error.find(path + ": offsets decrease at row 0"), std::string::npos) << error;
+}
+
+std::string claim_error(const std::string& path, OutputKind kind, const std::vector<std::string>& inputs) {
+  try {
+    claim_output("test.output", path, kind, inputs);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(OutputClaim, RefusesInputsDirectoriesAndASecondWriterOnEveryRank) {
+  const std::string dir = shared_scratch("claim");
+  if (rank() == 0) {
+    std::ofstream(dir + "/in.h5") << "input";
+    std::filesystem::create_directories(dir + "/model");
+  }
+  barrier();
+  EXPECT_NE(claim_error(dir + "/in.h5", OutputKind::file, {dir + "/in.h5"}).find("is also an input of this job"),
+            std::string::npos);
+  EXPECT_NE(claim_error(dir + "/model/out.h5", OutputKind::file, {dir + "/model"}).find("lies in the input directory"),
+            std::string::npos);
+  EXPECT_NE(claim_error(dir, OutputKind::directory, {dir + "/in.h5"}).find("holds the input"), std::string::npos);
+  EXPECT_NE(claim_error(dir + "/model", OutputKind::file, {}).find("is a directory; give a file name"), std::string::npos);
+  EXPECT_NE(claim_error(dir + "/in.h5", OutputKind::directory, {}).find("is a file; give a directory"), std::string::npos);
+  {
+    const OutputClaim held = claim_output("test.output", dir + "/out.h5", OutputKind::file, {dir + "/in.h5"});
+    EXPECT_TRUE(std::filesystem::exists(dir + "/out.h5.lock"));
+    const std::string second = claim_error(dir + "/out.h5", OutputKind::file, {});
+    EXPECT_NE(second.find("another job is writing it now (" + dir + "/out.h5.lock is locked by pid"), std::string::npos)
+        << second;
+    barrier();
+  }
+  barrier();
+  EXPECT_FALSE(std::filesystem::exists(dir + "/out.h5.lock"));  // released with the claim
+  EXPECT_EQ(claim_error(dir + "/out.h5", OutputKind::file, {}), "no error");
+}
+
+TEST(Provenance, MadeFromChecksTheRecordedSha256NotTheName) {
+  const std::string dir = shared_scratch("made_from");
+  if (rank() == 0) {
+    std::ofstream(dir + "/a.h5") << "candidates A";
+    std::ofstream(dir + "/b.h5") << "candidates B";  // same size, other content
+  }
+  barrier();
+  Provenance p = test_provenance();
+  p.inputs = describe_inputs({dir + "/a.h5"});
+  const std::string path = dir + "/weights.h5";
+  {
+    OutputFile out(path, "iwsi.test", 1, p);
+    out.commit();
+  }
+  H5Id file = open_output_for_read(path, "iwsi.test", 1);
+  EXPECT_NO_THROW(check_made_from(file, path, describe_inputs({dir + "/a.h5"})[0], "x.candidates"));
+  try {
+    check_made_from(file, path, describe_inputs({dir + "/b.h5"})[0], "x.candidates");
+    ADD_FAILURE() << "weights of another file accepted";
+  } catch (const Error& e) {
+    const std::string error = e.what();
+    EXPECT_NE(error.find(path + " was not made from --x.candidates=" + dir + "/b.h5"), std::string::npos) << error;
+    EXPECT_NE(error.find("it records " + dir + "/a.h5"), std::string::npos) << error;
+  }
 }
 
 }  // namespace

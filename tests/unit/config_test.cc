@@ -95,6 +95,30 @@ TEST(Config, MissingRequiredOptionIsRejected) {
   EXPECT_NE(error_of({}).find("decode.prompts"), std::string::npos);
 }
 
+TEST(Config, MalformedIniValueAndSyntaxNameTheLine) {
+  const std::string value = write_ini("[decode]\nprompts = p\n[sampling]\nm = many\n");
+  EXPECT_NE(error_of({"--config", value}).find(value + ":4:"), std::string::npos) << error_of({"--config", value});
+  const std::string syntax = write_ini("[decode]\nprompts = p\n\nno equals sign here\n");
+  EXPECT_NE(error_of({"--config", syntax}).find(syntax + ":4: expected 'key = value'"), std::string::npos)
+      << error_of({"--config", syntax});
+}
+
+TEST(Config, IniKeyGivenTwiceIsRejectedAtItsSecondLine) {
+  const std::string ini = write_ini("[decode]\nprompts = p\n[sampling]\nm = 2\ntemperature = 1\nm = 3\n");
+  const std::string error = error_of({"--config", ini});
+  EXPECT_NE(error.find(ini + ":6: option 'sampling.m' is given more than once (first at line 4)"), std::string::npos)
+      << error;
+}
+
+TEST(Config, CommandLineListReplacesTheIniList) {
+  const std::string ini = write_ini("[decode]\nprompts = p\n[sampling]\nstop = a\nstop = b\n");
+  const ParsedOptions from_file = parse_job_options("decode", sampling_options(), {"--config", ini}, {});
+  EXPECT_EQ(from_file.values["sampling.stop"].as<std::vector<std::string>>(), (std::vector<std::string>{"a", "b"}));
+  const ParsedOptions replaced =
+      parse_job_options("decode", sampling_options(), {"--config", ini, "--sampling.stop", "c"}, {});
+  EXPECT_EQ(replaced.values["sampling.stop"].as<std::vector<std::string>>(), (std::vector<std::string>{"c"}));
+}
+
 TEST(Config, OptionGivenTwiceOnTheCommandLineIsRejected) {
   EXPECT_NE(error_of({"--prompts=a", "--prompts=b"}).find("more than once"), std::string::npos);
 }

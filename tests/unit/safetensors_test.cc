@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -229,6 +230,32 @@ TEST(Checkpoint, StrictLoadingErrorsNameTheFileAndTensor) {
   expect_error([&] { load_llama(dir); }, {path, "too short"});
   fs::remove(path);
   expect_error([&] { load_llama(dir); }, {dir, "model.safetensors"});
+}
+
+// A file of F32 tensors `name -> [begin, end)` over `data_bytes` bytes, written by hand.
+std::string raw_safetensors(const std::string& name, const std::vector<std::tuple<std::string, int64_t, int64_t>>& tensors,
+                            int64_t data_bytes) {
+  json header = json::object();
+  for (const auto& [tensor, begin, end] : tensors)
+    header[tensor] = {{"dtype", "F32"}, {"shape", {(end - begin) / 4}}, {"data_offsets", {begin, end}}};
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');
+  const std::string path = testing::scratch_dir("safetensors_raw") + "/" + name;
+  std::ofstream out(path, std::ios::binary);
+  const uint64_t size = text.size();
+  out.write(reinterpret_cast<const char*>(&size), 8);  // little-endian on every host we build for
+  out << text << std::string(static_cast<size_t>(data_bytes), '\0');
+  return path;
+}
+
+TEST(Safetensors, TensorsMustTileTheDataSection) {
+  EXPECT_NO_THROW(SafetensorsFile(raw_safetensors("ok.safetensors", {{"a", 0, 8}, {"b", 8, 16}}, 16)));
+  const std::string overlap = raw_safetensors("overlap.safetensors", {{"a", 0, 8}, {"b", 4, 12}}, 12);
+  expect_error([&] { SafetensorsFile file(overlap); }, {overlap, "'b'", "'a'", "overlapping"});
+  const std::string gap = raw_safetensors("gap.safetensors", {{"a", 0, 8}, {"b", 12, 16}}, 16);
+  expect_error([&] { SafetensorsFile file(gap); }, {gap, "'b'", "a hole between tensors"});
+  const std::string tail = raw_safetensors("tail.safetensors", {{"a", 0, 8}}, 16);
+  expect_error([&] { SafetensorsFile file(tail); }, {tail, "end at data byte 8", "holds 16 bytes"});
 }
 
 }  // namespace
