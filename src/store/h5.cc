@@ -59,14 +59,21 @@ H5Id h5_type(hid_t id, const std::string& what) { return H5Id(h5_check(id, what)
 H5Id h5_attribute(hid_t id, const std::string& what) { return H5Id(h5_check(id, what), H5Aclose); }
 H5Id h5_object(hid_t id, const std::string& what) { return H5Id(h5_check(id, what), H5Oclose); }
 
-std::string h5_name(hid_t id) {
-  const ssize_t length = H5Iget_name(id, nullptr, 0);
+namespace {
+// HDF5's two-call string getters (length first, then the text).
+template <class Get>
+std::string h5_string(hid_t id, Get get) {
+  const ssize_t length = get(id, nullptr, 0);
   if (length <= 0) return "?";
-  std::string name(static_cast<size_t>(length) + 1, '\0');
-  H5Iget_name(id, name.data(), name.size());
-  name.resize(static_cast<size_t>(length));
-  return name;
+  std::string text(static_cast<size_t>(length) + 1, '\0');
+  get(id, text.data(), text.size());
+  text.resize(static_cast<size_t>(length));
+  return text;
 }
+}  // namespace
+
+std::string h5_name(hid_t id) { return h5_string(id, H5Iget_name); }
+std::string h5_file_name(hid_t id) { return h5_string(id, H5Fget_name); }
 
 std::string full_disk_note(hid_t id) {
   const std::filesystem::path dir = std::filesystem::absolute(h5_file_name(id)).parent_path();
@@ -75,15 +82,6 @@ std::string full_disk_note(hid_t id) {
   const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
   if (free_bytes >= (16u << 20)) return "";
   return cat(" (the file system of ", dir.string(), " is full: ", free_bytes, " bytes left)");
-}
-
-std::string h5_file_name(hid_t id) {
-  const ssize_t length = H5Fget_name(id, nullptr, 0);
-  if (length <= 0) return "?";
-  std::string name(static_cast<size_t>(length) + 1, '\0');
-  H5Fget_name(id, name.data(), name.size());
-  name.resize(static_cast<size_t>(length));
-  return name;
 }
 
 }  // namespace iwsi

@@ -124,14 +124,14 @@ open(sys.argv[2], "wb").write(struct.pack("<Q", len(text)) + text + bytes(data))
 PY
 }
 st_case st_overlap 'names = sorted(header, key=lambda k: header[k].get("data_offsets", [0])[0]); names = [k for k in names if k != "__metadata__"]; a, b = header[names[0]], header[names[1]]; size = b["data_offsets"][1] - b["data_offsets"][0]; b["data_offsets"] = [a["data_offsets"][0], a["data_offsets"][0] + size] if a["data_offsets"][1] - a["data_offsets"][0] >= size else b["data_offsets"]; a["data_offsets"] = b["data_offsets"][:] if a["data_offsets"][1] - a["data_offsets"][0] < size else a["data_offsets"]'
-expect_failure "safetensors tensors that overlap" "$WORK/st_overlap/model.safetensors" \
-  "${NP2[@]}" eval "${E[@]/$MODEL/$WORK/st_overlap}" --eval.output "$WORK/bad.h5"
+edited_model_case() {  # NAME WHAT TEXT: eval with the model copy NAME (made by st_case)
+  expect_failure "$2" "$WORK/$1/model.safetensors: $3" "${NP2[@]}" eval "${E[@]/$MODEL/$WORK/$1}" --eval.output "$WORK/bad.h5"
+}
+edited_model_case st_overlap "safetensors tensors that overlap" "tensor 'model.embed_tokens.weight' starts at data byte 0"
 st_case st_hole 'data[:] = data + bytes(64)'
-expect_failure "safetensors with bytes no tensor covers" "$WORK/st_hole/model.safetensors" \
-  "${NP2[@]}" eval "${E[@]/$MODEL/$WORK/st_hole}" --eval.output "$WORK/bad.h5"
+edited_model_case st_hole "safetensors with bytes no tensor covers" "the tensors end at data byte 1040128 but the data section holds 1040192"
 st_case st_short 'del data[-100:]'
-expect_failure "truncated safetensors" "$WORK/st_short/model.safetensors" \
-  "${NP2[@]}" eval "${E[@]/$MODEL/$WORK/st_short}" --eval.output "$WORK/bad.h5"
+edited_model_case st_short "truncated safetensors" "tensor 'model.norm.weight' ends at byte 1040128 of the data section"
 st_case st_nan 'import numpy as np; t = header["model.norm.weight"]; a, b = t["data_offsets"]; data[a:b] = np.full((b - a) // 4, np.nan, "<f4").tobytes()'
 expect_failure "weigh with a NaN model names the model and sample" "under $WORK/st_nan" \
   "${NP2[@]}" weigh "${W[@]/$MODEL/$WORK/st_nan}" --weigh.output "$WORK/bad.h5"
@@ -211,18 +211,17 @@ expect_failure "malformed dataset line" "test.jsonl:2" "${NP2[@]}" eval "${E[@]}
 cp "$SHARED/data/gsm8k/test.jsonl" "$WORK/data/gsm8k/test.jsonl"
 
 # --- Options and INI files.
-printf '[data]\nname = gsm8k\n\nthis line has no equals sign\n' >"$WORK/syntax.ini"
-expect_failure "an INI line without =" "syntax.ini:4" "${NP2[@]}" eval --config "$WORK/syntax.ini" "${MP[@]}" \
-  --eval.output "$WORK/bad.h5"
-printf '[data]\nname = gsm8k\n[sampling]\nm = many\n' >"$WORK/value.ini"
-expect_failure "an INI value of the wrong type" "value.ini:4" "${NP2[@]}" generate --config "$WORK/value.ini" "${MP[@]}" \
-  --generate.output "$WORK/bad.h5"
-printf '[data]\nname = gsm8k\nname = svamp\n' >"$WORK/dup.ini"
-expect_failure "an INI key given twice" "dup.ini:3: option 'data.name' is given more than once (first at line 2)" "${NP2[@]}" eval --config "$WORK/dup.ini" "${MP[@]}" \
-  --eval.output "$WORK/bad.h5"
-printf '[dta]\nname = gsm8k\n' >"$WORK/unknown.ini"
-expect_failure "an unknown INI option" "dta.name" "${NP2[@]}" eval --config "$WORK/unknown.ini" "${MP[@]}" \
-  --eval.output "$WORK/bad.h5"
+ini_case() {  # ini_case WHAT INI-TEXT EXPECTED JOB: JOB (eval or generate) with an INI file of INI-TEXT
+  printf "$2" >"$WORK/case.ini"
+  expect_failure "$1" "$WORK/case.ini:$3" "${NP2[@]}" "$4" --config "$WORK/case.ini" "${MP[@]}" --"$4".output "$WORK/bad.h5"
+}
+ini_case "an INI line without =" '[data]\nname = gsm8k\n\nthis line has no equals sign\n' \
+  "4: expected 'key = value', found: this line has no equals sign" eval
+ini_case "an INI value of the wrong type" '[data]\nname = gsm8k\n[sampling]\nm = many\n' \
+  "4: the argument ('many') for option 'sampling.m' is invalid" generate
+ini_case "an INI key given twice" '[data]\nname = gsm8k\nname = svamp\n' \
+  "3: option 'data.name' is given more than once (first at line 2)" eval
+ini_case "an unknown INI option" '[dta]\nname = gsm8k\n' "2: unknown option 'dta.name'" eval
 expect_failure "an unknown command-line option" "--eval.outptu" "${NP2[@]}" eval "${E[@]}" --eval.outptu "$WORK/bad.h5"
 expect_failure "threads -2" "option --runtime.threads=-2 must be 0 (automatic) or a positive count" "${NP2[@]}" eval \
   "${DATA[@]}" --model.path "$MODEL" --data.test_size 4 --runtime.threads -2 --eval.output "$WORK/bad.h5"
