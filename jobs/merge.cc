@@ -31,20 +31,15 @@ void describe(po::options_description& options) {
       ("merge.base", po::value<std::string>()->required(), "base model directory (config.json, *.safetensors, tokenizer files)")
       ("merge.adapter", po::value<std::string>()->required(), "PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors)")
       ("merge.output", po::value<std::string>()->required(), "directory for the merged model (a previous model there is replaced)")
-      ("merge.dtype", po::value<std::string>()->default_value("base"), "dtype of the written weights: base (the base's torch_dtype), float32, bfloat16, float16");
+      ("merge.dtype", po::value<std::string>()->default_value("base"), "dtype of the written weights: base (the dtype the base's config.json declares), float32, bfloat16, float16");
 }
 
-// The base's torch_dtype from its config.json (float32 when absent or not a float16/32 type).
+// The dtype the base's config.json declares ("dtype" or "torch_dtype"); float32 when it declares none
+// or one we do not write, so a bf16 base merges to bf16.
 torch::ScalarType base_file_dtype(const std::string& base) {
   const std::string path = (fs::path(base) / "config.json").string();
   IWSI_CHECK(fs::is_regular_file(path), "option --merge.base=", base, ": no config.json there");
-  nlohmann::json config;
-  try {
-    config = nlohmann::json::parse(std::ifstream(path));
-  } catch (const nlohmann::json::exception& ex) {
-    fail(path, ": not valid JSON: ", ex.what());
-  }
-  const std::string name = config.value("torch_dtype", std::string("float32"));
+  const std::string name = read_llama_config(path).checkpoint_dtype;
   return name == "bfloat16" || name == "float16" ? parse_dtype(name, path) : torch::kFloat32;
 }
 

@@ -47,7 +47,7 @@ std::string dataset_input(const DatasetOptions& options) {
 void describe_model_options(po::options_description& options) {
   options.add_options()
       ("model.path", po::value<std::string>()->required(), "Hugging Face model directory (config.json, *.safetensors, tokenizer.json)")
-      ("model.dtype", po::value<std::string>()->default_value("float32"), "compute dtype: float32, bfloat16 (float16 on CUDA); float64 to check numerics (slow)")
+      ("model.dtype", po::value<std::string>()->default_value("auto"), "compute dtype: auto (the checkpoint's dtype on a GPU, float32 on the CPU), float32, bfloat16, float16 (CUDA); float64 to check numerics (slow)")
       ("model.device", po::value<std::string>()->default_value("auto"), "auto (cuda:<local rank> if GPUs, else cpu), cpu, cuda, cuda:N")
       ("model.max_positions", po::value<int64_t>()->default_value(0), "positions a prompt + generation may use; 0 = max_position_embeddings of config.json (raise it only knowingly: RoPE past the trained length degrades answers)");
 }
@@ -66,15 +66,22 @@ void describe_sampling_options(po::options_description& options) {
       ("sampling.batch_rows", po::value<int64_t>()->default_value(64), "samples decoded together per forward pass");
 }
 
+torch::ScalarType compute_dtype(const JobContext& context, const LlamaConfig& config, torch::Device device) {
+  const std::string option = context.get<std::string>("model.dtype");
+  const torch::ScalarType dtype = resolve_compute_dtype(option, config.checkpoint_dtype, device);
+  if (option == "auto")
+    log_info0("model.dtype = auto: ", dtype_name(dtype), " (checkpoint ",
+              config.checkpoint_dtype.empty() ? "dtype not declared" : config.checkpoint_dtype, ", ", device.str(), ")");
+  return dtype;
+}
+
 LoadedModel load_model(const JobContext& context) {
   const std::string path = context.get<std::string>("model.path");
   const torch::Device device = context.device();
-  const torch::ScalarType dtype = parse_dtype(context.get<std::string>("model.dtype"), "option --model.dtype");
-  IWSI_CHECK(compute_dtype_supported(dtype, device), "option --model.dtype=", dtype_name(dtype),
-             " is not supported on ", device.str());
   std::error_code ec;
   IWSI_CHECK(std::filesystem::is_directory(path, ec), "option --model.path=", path,
              ": no such directory (a Hugging Face model directory: config.json, *.safetensors, tokenizer.json)");
+  const torch::ScalarType dtype = compute_dtype(context, read_llama_config(path + "/config.json"), device);
   Tokenizer tokenizer = Tokenizer::load(path);  // first: the cheaper file to find wrong
   LoadedModel loaded{path, load_llama(path, dtype, device), std::move(tokenizer), device};
   IWSI_CHECK(loaded.tokenizer.vocab_size() <= loaded.model.config.vocab_size, loaded.path,

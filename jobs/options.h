@@ -23,6 +23,9 @@ struct LoadedModel {
   Tokenizer tokenizer;
   torch::Device device = torch::kCPU;
 };
+// The --model.dtype to compute in for a checkpoint with `config` on `device` (auto resolved and
+// logged; an unsupported dtype refused naming the option).
+torch::ScalarType compute_dtype(const JobContext& context, const LlamaConfig& config, torch::Device device);
 // Loads [model] path with its tokenizer on this rank's device (cuda:local_rank when there are GPUs),
 // and checks that the tokenizer's vocabulary fits the model's.
 LoadedModel load_model(const JobContext& context);

@@ -145,11 +145,9 @@ LoadedModel build_model(const JobContext& context, const Inputs& in, const std::
     return loaded;
   }
   const torch::Device device = context.device();
-  const torch::ScalarType dtype = parse_dtype(context.get<std::string>("model.dtype"), "option --model.dtype");
-  IWSI_CHECK(compute_dtype_supported(dtype, device), "option --model.dtype=", dtype_name(dtype), " is not supported on ",
-             device.str());
   Tokenizer tokenizer = Tokenizer::load(in.tokenizer_dir);
   const LlamaConfig config = read_llama_config(in.init_config);
+  const torch::ScalarType dtype = compute_dtype(context, config, device);
   IWSI_CHECK(tokenizer.vocab_size() <= config.vocab_size, in.tokenizer_dir, ": the tokenizer has ", tokenizer.vocab_size(),
              " tokens but ", in.init_config, " only ", config.vocab_size, " embeddings");
   log_info0("train: a random model from ", in.init_config, " (seed ", seed, "), ", dtype_name(dtype), " on ", device.str());

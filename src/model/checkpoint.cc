@@ -4,6 +4,7 @@
 #include "model/checkpoint.h"
 
 #include <filesystem>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -173,26 +174,79 @@ std::vector<std::pair<std::string, torch::Tensor>> llama_named_tensors(const Lla
   return out;
 }
 
-void save_llama(const Llama& model, const std::string& dir, torch::ScalarType file_dtype) {
+namespace {
+
+void write_json_atomically(const nlohmann::json& j, const fs::path& path) {
+  const std::string tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << j.dump(2) << "\n";
+    IWSI_CHECK(out.good(), "save_llama: write error on ", tmp);
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  IWSI_CHECK(!ec, "save_llama: cannot rename ", tmp, " to ", path.string(), ": ", ec.message());
+}
+
+// Weight files a previous save left that the new one does not write: a directory must load as what
+// was just saved, never as a mix.
+void remove_stale_weights(const fs::path& dir, const std::set<std::string>& written) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    const bool weights = name == "model.safetensors" || name == "model.safetensors.index.json" ||
+                         (name.rfind("model-", 0) == 0 && name.find("-of-") != std::string::npos &&
+                          entry.path().extension() == ".safetensors");
+    if (weights && !written.count(name)) fs::remove(entry.path(), ec);
+  }
+}
+
+}  // namespace
+
+void save_llama(const Llama& model, const std::string& dir, torch::ScalarType file_dtype, int64_t max_shard_bytes) {
   IWSI_CHECK(file_dtype == torch::kFloat32 || file_dtype == torch::kFloat16 || file_dtype == torch::kBFloat16,
              "save_llama ", dir, ": file dtype must be float32, float16 or bfloat16");
-  auto tensors = llama_named_tensors(model);
+  IWSI_CHECK(max_shard_bytes > 0, "save_llama ", dir, ": max_shard_bytes must be positive");
+  const auto tensors = llama_named_tensors(model);
   std::error_code ec;
   fs::create_directories(dir, ec);
   IWSI_CHECK(!ec, "save_llama: cannot create directory ", dir, ": ", ec.message());
-  write_safetensors((fs::path(dir) / "model.safetensors").string(), tensors, {{"format", "pt"}}, file_dtype);
-  fs::remove(fs::path(dir) / "model.safetensors.index.json", ec);
+
+  // Shards of consecutive tensors, each closed before it would pass max_shard_bytes (a tensor larger
+  // than the limit gets a shard of its own), as Hugging Face's save_pretrained splits them.
+  const int64_t element_size = c10::elementSize(file_dtype);
+  std::vector<std::vector<std::pair<std::string, torch::Tensor>>> shards(1);
+  int64_t shard_bytes = 0, total_bytes = 0;
+  for (const auto& named : tensors) {
+    const int64_t bytes = named.second.numel() * element_size;
+    if (shard_bytes > 0 && shard_bytes + bytes > max_shard_bytes) shards.emplace_back(), shard_bytes = 0;
+    shards.back().push_back(named);
+    shard_bytes += bytes, total_bytes += bytes;
+  }
+
+  std::set<std::string> written = {"config.json"};
+  if (shards.size() == 1) {
+    write_safetensors((fs::path(dir) / "model.safetensors").string(), tensors, {{"format", "pt"}}, file_dtype);
+    written.insert("model.safetensors");
+  } else {
+    nlohmann::json weight_map = nlohmann::json::object();
+    char name[64];
+    for (size_t i = 0; i < shards.size(); ++i) {
+      std::snprintf(name, sizeof name, "model-%05zu-of-%05zu.safetensors", i + 1, shards.size());
+      write_safetensors((fs::path(dir) / name).string(), shards[i], {{"format", "pt"}}, file_dtype);
+      for (const auto& named : shards[i]) weight_map[named.first] = name;
+      written.insert(name);
+    }
+    // The index last: a reader that finds it finds every shard it names complete.
+    write_json_atomically({{"metadata", {{"total_size", total_bytes}}}, {"weight_map", weight_map}},
+                          fs::path(dir) / "model.safetensors.index.json");
+    written.insert("model.safetensors.index.json");
+  }
+  remove_stale_weights(dir, written);
 
   nlohmann::json config = model.config.to_json();
   config["torch_dtype"] = dtype_name(file_dtype);
-  std::string path = (fs::path(dir) / "config.json").string(), tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << config.dump(2) << "\n";
-    IWSI_CHECK(out.good(), "save_llama: write error on ", tmp);
-  }
-  fs::rename(tmp, path, ec);
-  IWSI_CHECK(!ec, "save_llama: cannot rename ", tmp, " to ", path, ": ", ec.message());
+  write_json_atomically(config, fs::path(dir) / "config.json");
 }
 
 }  // namespace iwsi

@@ -33,6 +33,9 @@ struct LlamaConfig {
   std::optional<int32_t> bos_token_id;
   std::vector<int32_t> eos_token_ids;
   std::string model_type = "llama";  // "llama" or "qwen2"
+  // The weights' dtype as config.json declares it ("dtype" or "torch_dtype"; "" = not said). What
+  // model.dtype = auto resolves to on a GPU, and what merge writes by default.
+  std::string checkpoint_dtype;
 
   nlohmann::json to_json() const;  // HF config.json content, so save_llama writes a loadable config
   bool has_o_bias() const { return attention_bias && model_type == "llama"; }

@@ -2,6 +2,7 @@
 // Anything that would change the math and that we do not implement (other activations, rope types,
 // sliding windows, quantization, q/k norms) is rejected here, naming the file and the field, rather
 // than silently producing a different model. Defaults follow the HF config classes.
+#include <algorithm>
 #include <fstream>
 
 #include "core/error.h"
@@ -35,27 +36,82 @@ bool get_bool(const json& j, const char* field, const std::string& where, bool d
   return j.at(field).get<bool>();
 }
 
-RopeScaling read_rope_scaling(const json& j, const std::string& where) {
+// The llama3 frequency scaling, from the `rope_scaling` object (transformers v4) or from
+// `rope_parameters` (v5), both of which name the type in "rope_type" (older files: "type").
+RopeScaling read_rope_scaling(const json& s, const std::string& field, const std::string& where) {
   RopeScaling r;
-  if (!present(j, "rope_scaling")) return r;
-  const json& s = j.at("rope_scaling");
-  IWSI_CHECK(s.is_object(), where, ": field 'rope_scaling' must be an object or null");
-  // Newer HF configs say "rope_type", older ones "type".
   std::string type = s.contains("rope_type") ? s.at("rope_type").get<std::string>()
                      : s.contains("type")    ? s.at("type").get<std::string>()
-                                             : "";
+                                             : "default";
+  IWSI_CHECK(type == "default" || type == "llama3", where, ": RoPE type '", type, "' is not supported (field '", field,
+             "'; supported: default, llama3)");
+  // Keys we do not read would change the frequencies or the attention scale: refuse them by name.
+  static const std::vector<std::string> kDefaultKeys = {"rope_type", "type", "rope_theta"};
+  static const std::vector<std::string> kLlama3Keys = {"factor", "low_freq_factor", "high_freq_factor",
+                                                       "original_max_position_embeddings"};
+  for (const auto& [key, value] : s.items()) {
+    if (value.is_null()) continue;
+    bool known = std::find(kDefaultKeys.begin(), kDefaultKeys.end(), key) != kDefaultKeys.end() ||
+                 (type == "llama3" && std::find(kLlama3Keys.begin(), kLlama3Keys.end(), key) != kLlama3Keys.end());
+    if (key == "partial_rotary_factor" && value.is_number() && value.get<double>() == 1.0) known = true;
+    IWSI_CHECK(known, where, ": field '", field, ".", key, "' is not supported with RoPE type '", type, "'");
+  }
   if (type == "default") return r;
-  IWSI_CHECK(type == "llama3", where, ": rope_scaling type '", type,
-             "' is not supported (field 'rope_scaling'; supported: none, default, llama3)");
-  std::string w = where + " rope_scaling";
+  std::string w = where + " " + field;
   r.type = type;
   r.factor = get_double(s, "factor", w, 0);
   r.low_freq_factor = get_double(s, "low_freq_factor", w, 0);
   r.high_freq_factor = get_double(s, "high_freq_factor", w, 0);
   r.original_max_position_embeddings = get_int(s, "original_max_position_embeddings", w);
-  IWSI_CHECK(r.factor > 0 && r.low_freq_factor > 0 && r.high_freq_factor > r.low_freq_factor, where,
-             ": field 'rope_scaling' needs factor > 0 and high_freq_factor > low_freq_factor > 0");
+  IWSI_CHECK(r.factor > 0 && r.low_freq_factor > 0 && r.high_freq_factor > r.low_freq_factor, where, ": field '", field,
+             "' needs factor > 0 and high_freq_factor > low_freq_factor > 0");
   return r;
+}
+
+bool same_scaling(const RopeScaling& a, const RopeScaling& b) {
+  return a.type == b.type && (a.type.empty() || (a.factor == b.factor && a.low_freq_factor == b.low_freq_factor &&
+                                                 a.high_freq_factor == b.high_freq_factor &&
+                                                 a.original_max_position_embeddings == b.original_max_position_embeddings));
+}
+
+// RoPE theta and scaling. transformers v4 writes a top-level `rope_theta` and `rope_scaling`; v5 writes
+// one `rope_parameters` object holding both (and per layer type for hybrid models, which we refuse). A
+// v5 file without rope_parameters falls back to the v4 fields. Where a file holds both layouts they
+// must agree: which one a given transformers version reads is not ours to guess.
+void read_rope(const json& j, const std::string& where, LlamaConfig& c) {
+  const double legacy_theta = get_double(j, "rope_theta", where, 10000.0);
+  RopeScaling legacy;
+  if (present(j, "rope_scaling")) {
+    IWSI_CHECK(j.at("rope_scaling").is_object(), where, ": field 'rope_scaling' must be an object or null");
+    legacy = read_rope_scaling(j.at("rope_scaling"), "rope_scaling", where);
+  }
+  c.rope_theta = legacy_theta, c.rope_scaling = legacy;
+  if (!present(j, "rope_parameters")) return;
+  const json& p = j.at("rope_parameters");
+  IWSI_CHECK(p.is_object(), where, ": field 'rope_parameters' must be an object or null");
+  for (const auto& [key, value] : p.items())
+    IWSI_CHECK(!value.is_object(), where, ": field 'rope_parameters.", key,
+               "': RoPE settings per layer type (hybrid attention) are not supported");
+  c.rope_scaling = read_rope_scaling(p, "rope_parameters", where);
+  c.rope_theta = get_double(p, "rope_theta", where + " rope_parameters", legacy_theta);
+  IWSI_CHECK(!present(j, "rope_theta") || legacy_theta == c.rope_theta, where, ": field 'rope_parameters.rope_theta' (",
+             c.rope_theta, ") disagrees with field 'rope_theta' (", legacy_theta, ")");
+  IWSI_CHECK(!present(j, "rope_scaling") || same_scaling(legacy, c.rope_scaling), where,
+             ": field 'rope_parameters' disagrees with field 'rope_scaling'");
+}
+
+// The checkpoint's dtype: transformers >= 4.56 writes `dtype`, older versions `torch_dtype`.
+std::string read_checkpoint_dtype(const json& j, const std::string& where) {
+  std::string dtype;
+  for (const char* field : {"dtype", "torch_dtype"}) {
+    if (!present(j, field)) continue;
+    IWSI_CHECK(j.at(field).is_string(), where, ": field '", field, "' must be a string, got ", j.at(field).dump());
+    const std::string value = j.at(field).get<std::string>();
+    IWSI_CHECK(dtype.empty() || dtype == value, where, ": field 'dtype' (", dtype, ") disagrees with field 'torch_dtype' (",
+               value, ")");
+    dtype = value;
+  }
+  return dtype;
 }
 
 void reject_unsupported(const json& j, const std::string& where, const std::string& model_type) {
@@ -69,6 +125,13 @@ void reject_unsupported(const json& j, const std::string& where, const std::stri
              ": field 'partial_rotary_factor' != 1 is not supported");
   IWSI_CHECK(!get_bool(j, "use_sliding_window", where, false), where,
              ": field 'use_sliding_window' = true is not supported");
+  // transformers v5 lists each layer's attention; we implement full attention only.
+  if (present(j, "layer_types")) {
+    IWSI_CHECK(j.at("layer_types").is_array(), where, ": field 'layer_types' must be a list");
+    for (size_t i = 0; i < j.at("layer_types").size(); ++i)
+      IWSI_CHECK(j.at("layer_types")[i] == "full_attention", where, ": field 'layer_types[", i, "]' = ",
+                 j.at("layer_types")[i].dump(), " is not supported (only full_attention)");
+  }
 }
 
 std::vector<int32_t> read_eos(const json& j, const std::string& where) {
@@ -106,8 +169,8 @@ LlamaConfig parse_config(const json& j, const std::string& where) {
   IWSI_CHECK(c.head_dim > 0 && c.head_dim % 2 == 0, where, ": field 'head_dim' must be positive and even, got ", c.head_dim);
   c.max_position_embeddings = get_int(j, "max_position_embeddings", where, qwen2 ? 32768 : 2048);
   c.rms_norm_eps = get_double(j, "rms_norm_eps", where, 1e-6);
-  c.rope_theta = get_double(j, "rope_theta", where, 10000.0);
-  c.rope_scaling = read_rope_scaling(j, where);
+  read_rope(j, where, c);
+  c.checkpoint_dtype = read_checkpoint_dtype(j, where);
   c.tie_word_embeddings = get_bool(j, "tie_word_embeddings", where, false);
   // Qwen2 has q/k/v biases by construction (its config has no such field) and no MLP bias.
   c.attention_bias = qwen2 ? true : get_bool(j, "attention_bias", where, false);

@@ -63,6 +63,27 @@ inline bool compute_dtype_supported(torch::ScalarType dtype, torch::Device devic
   return false;
 }
 
+// model.dtype = auto: on a GPU the dtype the checkpoint declares (bf16 weights compute in bf16, so an
+// 8B model takes 16 GB, not 32); on the CPU float32, the dtype our batch-invariant CPU kernels are
+// written for. A checkpoint that declares nothing, or a dtype we do not compute in, gives float32.
+inline torch::ScalarType auto_compute_dtype(const std::string& checkpoint_dtype, torch::Device device) {
+  if (!device.is_cuda()) return torch::kFloat32;
+  if (checkpoint_dtype == "bfloat16") return torch::kBFloat16;
+  if (checkpoint_dtype == "float16") return torch::kFloat16;
+  return torch::kFloat32;
+}
+
+// The compute dtype a `--model.dtype` value names: "auto" (auto_compute_dtype) or an explicit
+// parse_dtype name, checked against the device. `what` names the option in errors.
+inline torch::ScalarType resolve_compute_dtype(const std::string& option_value, const std::string& checkpoint_dtype,
+                                               torch::Device device, const std::string& what = "option --model.dtype") {
+  const torch::ScalarType dtype =
+      option_value == "auto" ? auto_compute_dtype(checkpoint_dtype, device) : parse_dtype(option_value, what);
+  IWSI_CHECK(compute_dtype_supported(dtype, device), what, "=", option_value, ": ", dtype_name(dtype),
+             " is not supported on ", device.str());
+  return dtype;
+}
+
 // Waits for queued kernels, so wall-clock timings of GPU work mean something. No-op on the CPU.
 inline void device_synchronize(torch::Device device) {
   if (device.is_cuda()) torch::cuda::synchronize(device.index() < 0 ? -1 : device.index());

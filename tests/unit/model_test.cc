@@ -153,6 +153,118 @@ TEST(LlamaConfig, RejectsUnsupportedFieldsNamingFileAndField) {
   expect_error([&] { read_llama_config(dir + "/absent.json"); }, {dir + "/absent.json"});
 }
 
+// The same Llama-3-style RoPE settings as transformers v4 and v5 write them.
+json v4_rope_config(json j) {
+  j["rope_theta"] = 500000.0;
+  j["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", 8.0}, {"low_freq_factor", 1.0},
+                       {"high_freq_factor", 4.0}, {"original_max_position_embeddings", 64}};
+  j["torch_dtype"] = "bfloat16";
+  return j;
+}
+json v5_rope_config(json j) {
+  j.erase("rope_theta"), j.erase("rope_scaling"), j.erase("torch_dtype");
+  j["rope_parameters"] = {{"rope_type", "llama3"}, {"rope_theta", 500000.0}, {"factor", 8.0}, {"low_freq_factor", 1.0},
+                          {"high_freq_factor", 4.0}, {"original_max_position_embeddings", 64}};
+  j["dtype"] = "bfloat16";
+  j["layer_types"] = json::array();
+  for (int i = 0; i < j.at("num_hidden_layers").get<int>(); ++i) j["layer_types"].push_back("full_attention");
+  return j;
+}
+
+TEST(LlamaConfig, TransformersV4AndV5LayoutsReadTheSame) {
+  const json base = json::parse(std::ifstream(model_dir("stories260K") + "/config.json"));
+  const LlamaConfig v4 = llama_config_from_json(v4_rope_config(base), "v4");
+  const LlamaConfig v5 = llama_config_from_json(v5_rope_config(base), "v5");
+  for (const LlamaConfig* c : {&v4, &v5}) {
+    EXPECT_DOUBLE_EQ(c->rope_theta, 500000.0);
+    EXPECT_EQ(c->rope_scaling.type, "llama3");
+    EXPECT_DOUBLE_EQ(c->rope_scaling.factor, 8.0);
+    EXPECT_EQ(c->rope_scaling.original_max_position_embeddings, 64);
+    EXPECT_EQ(c->checkpoint_dtype, "bfloat16");
+  }
+  EXPECT_EQ(v4.to_json(), v5.to_json());
+  // A v5 file whose rope_parameters says only the type and theta: plain RoPE at that theta.
+  json plain = base;
+  plain.erase("rope_theta");
+  plain["rope_parameters"] = {{"rope_type", "default"}, {"rope_theta", 1e6}};
+  const LlamaConfig p = llama_config_from_json(plain, "plain");
+  EXPECT_DOUBLE_EQ(p.rope_theta, 1e6);
+  EXPECT_TRUE(p.rope_scaling.type.empty());
+  EXPECT_EQ(p.checkpoint_dtype, "float32");  // stories260K's torch_dtype
+  plain.erase("torch_dtype");
+  EXPECT_EQ(llama_config_from_json(plain, "plain").checkpoint_dtype, "");
+}
+
+TEST(LlamaConfig, TransformersV4AndV5LayoutsOfOneModelGiveIdenticalLogits) {
+  const json base = json::parse(std::ifstream(model_dir("stories260K") + "/config.json"));
+  auto model_with = [&](const std::string& name, const json& config) {
+    const std::string dir = testing::scratch_dir(name);
+    std::filesystem::copy_file(model_dir("stories260K") + "/model.safetensors", dir + "/model.safetensors",
+                               std::filesystem::copy_options::overwrite_existing);
+    std::ofstream(dir + "/config.json") << config.dump(2);
+    return load_llama(dir);
+  };
+  const Llama v4 = model_with("layout_v4", v4_rope_config(base)), v5 = model_with("layout_v5", v5_rope_config(base));
+  const Llama plain = load_llama(model_dir("stories260K"));
+  // 100 positions, past original_max_position_embeddings = 64, so the llama3 scaling takes effect.
+  const torch::Tensor ids = torch::arange(3, 103, torch::kInt64).unsqueeze(0);
+  const torch::Tensor positions = torch::arange(0, 100, torch::kInt64).unsqueeze(0);
+  const torch::Tensor a = forward(v4, ids, positions, torch::Tensor(), nullptr);
+  const torch::Tensor b = forward(v5, ids, positions, torch::Tensor(), nullptr);
+  EXPECT_TRUE(torch::equal(a, b));
+  EXPECT_TRUE(torch::equal(v4.rope_inv_freq, v5.rope_inv_freq));
+  // And the settings were read: the model differs from stories260K's own theta 10000.
+  EXPECT_FALSE(torch::equal(v5.rope_inv_freq, plain.rope_inv_freq));
+  EXPECT_GT((a - forward(plain, ids, positions, torch::Tensor(), nullptr)).abs().max().item<double>(), 1e-3);
+}
+
+TEST(LlamaConfig, RefusesLayoutsItCannotReadExactly) {
+  const json base = json::parse(std::ifstream(model_dir("stories260K") + "/config.json"));
+  auto refused = [&](json j, const std::vector<std::string>& parts) {
+    expect_error([&] { llama_config_from_json(j, "cfg.json"); }, parts);
+  };
+  json j = v5_rope_config(base);
+  j["rope_parameters"]["rope_type"] = "yarn";
+  refused(j, {"cfg.json", "'yarn'", "rope_parameters"});
+  j = v5_rope_config(base);
+  j["rope_parameters"]["attention_factor"] = 1.5;
+  refused(j, {"cfg.json", "rope_parameters.attention_factor"});
+  j = v5_rope_config(base);
+  j["rope_parameters"]["partial_rotary_factor"] = 0.5;
+  refused(j, {"cfg.json", "rope_parameters.partial_rotary_factor"});
+  j = base;
+  j["rope_parameters"] = {{"full_attention", {{"rope_type", "default"}, {"rope_theta", 1e6}}},
+                          {"sliding_attention", {{"rope_type", "default"}, {"rope_theta", 1e4}}}};
+  refused(j, {"cfg.json", "rope_parameters.full_attention", "per layer type"});
+  j = v5_rope_config(base);
+  j["rope_theta"] = 10000.0;  // both layouts, disagreeing
+  refused(j, {"cfg.json", "rope_parameters.rope_theta", "500000", "'rope_theta' (10000)"});
+  j = v5_rope_config(base);
+  j["rope_scaling"] = nullptr;  // null counts as absent
+  EXPECT_EQ(llama_config_from_json(j, "cfg.json").rope_scaling.type, "llama3");
+  j["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", 4.0}, {"low_freq_factor", 1.0}, {"high_freq_factor", 4.0},
+                       {"original_max_position_embeddings", 64}};
+  refused(j, {"cfg.json", "'rope_parameters' disagrees with field 'rope_scaling'"});
+  j = v5_rope_config(base);
+  j["layer_types"][1] = "sliding_attention";
+  refused(j, {"cfg.json", "layer_types[1]", "sliding_attention"});
+  j = v5_rope_config(base);
+  j["torch_dtype"] = "float32";
+  refused(j, {"cfg.json", "'dtype' (bfloat16) disagrees with field 'torch_dtype' (float32)"});
+}
+
+TEST(ComputeDtype, AutoIsTheCheckpointDtypeOnGpusAndFloat32OnTheCpu) {
+  EXPECT_EQ(auto_compute_dtype("bfloat16", torch::kCPU), torch::kFloat32);
+  EXPECT_EQ(auto_compute_dtype("", torch::kCPU), torch::kFloat32);
+  EXPECT_EQ(auto_compute_dtype("bfloat16", torch::Device(torch::kCUDA, 0)), torch::kBFloat16);
+  EXPECT_EQ(auto_compute_dtype("float16", torch::Device(torch::kCUDA, 1)), torch::kFloat16);
+  EXPECT_EQ(auto_compute_dtype("float32", torch::Device(torch::kCUDA, 0)), torch::kFloat32);
+  EXPECT_EQ(auto_compute_dtype("", torch::Device(torch::kCUDA, 0)), torch::kFloat32);
+  EXPECT_EQ(resolve_compute_dtype("auto", "bfloat16", torch::kCPU), torch::kFloat32);
+  EXPECT_EQ(resolve_compute_dtype("bf16", "float32", torch::kCPU), torch::kBFloat16);
+  expect_error([] { resolve_compute_dtype("int8", "", torch::kCPU); }, {"option --model.dtype", "int8"});
+}
+
 TEST(LlamaConfig, ToJsonRoundTrips) {
   LlamaConfig c = read_llama_config(model_dir("stories260K") + "/config.json");
   c.rope_scaling = {"llama3", 8.0, 1.0, 4.0, 8192};

@@ -3,10 +3,12 @@
 // and strict loading errors that must name the file and the tensor at fault.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <tuple>
 #include <nlohmann/json.hpp>
 
@@ -181,6 +183,45 @@ TEST(Checkpoint, LoadsAShardedIndex) {
   index["weight_map"]["model.norm.weight"] = "model-00001-of-00002.safetensors";  // wrong shard named
   std::ofstream(dir + "/model.safetensors.index.json") << index.dump();
   expect_error([&] { load_llama(dir); }, {"model.safetensors.index.json", "model.norm.weight"});
+}
+
+TEST(Checkpoint, SavesShardsWithAnIndexPastTheShardLimit) {
+  Llama m = load_llama(stories_dir(false));
+  const std::string dir = testing::scratch_dir("save_sharded");
+  save_llama(m, dir);  // one file first: the sharded save must remove it
+  ASSERT_TRUE(fs::exists(dir + "/model.safetensors"));
+  // The embedding and lm_head are 512 x 64 float32 = 131,072 bytes each; 200,000-byte shards hold one
+  // of them, or several of the smaller layer tensors.
+  const int64_t limit = 200'000;
+  save_llama(m, dir, torch::kFloat32, limit);
+  EXPECT_FALSE(fs::exists(dir + "/model.safetensors"));
+  const json index = json::parse(std::ifstream(dir + "/model.safetensors.index.json"));
+  std::set<std::string> files;
+  int64_t bytes = 0;
+  for (const auto& [name, file] : index.at("weight_map").items()) files.insert(file.get<std::string>());
+  for (const auto& [name, tensor] : llama_named_tensors(m)) bytes += tensor.numel() * 4;
+  EXPECT_EQ(index.at("metadata").at("total_size").get<int64_t>(), bytes);
+  EXPECT_EQ(index.at("weight_map").size(), llama_named_tensors(m).size());
+  const size_t n = files.size();
+  EXPECT_GE(n, static_cast<size_t>(bytes / limit));
+  size_t i = 0;
+  for (const std::string& file : files) {
+    char expected[64];
+    std::snprintf(expected, sizeof expected, "model-%05zu-of-%05zu.safetensors", ++i, n);
+    EXPECT_EQ(file, expected);
+    const int64_t size = static_cast<int64_t>(fs::file_size(dir + "/" + file));
+    SafetensorsFile shard(dir + "/" + file);
+    int64_t data = 0;
+    for (const std::string& name : shard.names()) data += shard.entry(name).end - shard.entry(name).begin;
+    EXPECT_TRUE(data <= limit || shard.names().size() == 1) << file << " holds " << data << " bytes";
+    EXPECT_LT(data, size);
+  }
+  expect_same_model(m, load_llama(dir));
+  save_llama(m, dir);  // and back to one file: the shards and the index go
+  EXPECT_FALSE(fs::exists(dir + "/model.safetensors.index.json"));
+  EXPECT_FALSE(fs::exists(dir + "/model-00001-of-" + std::string(5 - std::to_string(n).size(), '0') +
+                          std::to_string(n) + ".safetensors"));
+  expect_same_model(m, load_llama(dir));
 }
 
 TEST(Checkpoint, StrictLoadingErrorsNameTheFileAndTensor) {
