@@ -21,6 +21,9 @@ endif()
 find_package(Boost 1.71 QUIET COMPONENTS program_options)
 iwsi_require(Boost_FOUND "Boost.Program_options" "libboost-program-options-dev")
 
+find_package(OpenSSL QUIET COMPONENTS Crypto)  # SHA-256 of the inputs (libcrypto)
+iwsi_require(OpenSSL_FOUND "OpenSSL's libcrypto" "libssl-dev")
+
 find_package(nlohmann_json 3.9 QUIET)
 iwsi_require(nlohmann_json_FOUND "nlohmann_json" "nlohmann-json3-dev")
 

@@ -2,8 +2,15 @@
 // KV cache size, for stories260K and a random Llama of the demo's size, at each batch size: greedy
 // with ignore_eos, one warm-up run, best of N. Compare with scripts/bench_reference.py (same table,
 // eager PyTorch) at the same --runtime.threads. Every rank runs it; rank 0 prints.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
+
+#include "core/digest_cache.h"
 
 #include "core/log.h"
 #include "job.h"
@@ -22,7 +29,41 @@ void describe(po::options_description& options) {
       ("bench.prompt_tokens", po::value<int64_t>()->default_value(32), "prompt length in tokens")
       ("bench.new_tokens", po::value<int64_t>()->default_value(128), "tokens generated per row")
       ("bench.repeats", po::value<int64_t>()->default_value(3), "timed runs after the warm-up (best is shown)")
-      ("bench.device", po::value<std::string>()->default_value("cpu"), "auto, cpu, cuda or cuda:N");
+      ("bench.device", po::value<std::string>()->default_value("cpu"), "auto, cpu, cuda or cuda:N")
+      ("bench.hash", po::value<std::string>()->default_value(""),
+       "instead of decoding: hash this file or directory's files as a job records an input (SHA-256: "
+       "without the digest cache, filling a fresh one, then from it) and print GB/s");
+}
+
+// What recording `path` as an input costs: every file SHA-256'd (OpenSSL), then the same through a
+// fresh digest cache (hash + store) and again (lookups only). Rank 0 runs it; the page cache is as
+// the machine has it (run twice, or drop caches, to tell disk from hashing speed).
+void hash_benchmark(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  if (fs::is_directory(path)) {
+    for (const auto& entry : fs::directory_iterator(path))
+      if (entry.is_regular_file()) files.push_back(entry.path().string());
+  } else {
+    IWSI_CHECK(fs::is_regular_file(path), "option --bench.hash=", path, ": no such file or directory");
+    files.push_back(path);
+  }
+  double bytes = 0;
+  for (const std::string& file : files) bytes += static_cast<double>(fs::file_size(file));
+  const std::string cache = (fs::temp_directory_path() / ("iwsi_bench_digests." + std::to_string(::getpid()))).string();
+  auto timed = [&](const std::string& cache_dir) {
+    const auto start = std::chrono::steady_clock::now();
+    for (const std::string& file : files) cached_file_sha256(file, cache_dir);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  const double plain = timed(""), fill = timed(cache), hit = timed(cache);
+  std::error_code ec;
+  fs::remove_all(cache, ec);
+  std::printf("iwsi bench --bench.hash %s: %zu files, %.3f GB\n", path.c_str(), files.size(), bytes / 1e9);
+  std::printf("  SHA-256 (OpenSSL), no cache   %8.3f s  %6.2f GB/s\n", plain, bytes / 1e9 / plain);
+  std::printf("  first run, filling the cache  %8.3f s  %6.2f GB/s\n", fill, bytes / 1e9 / fill);
+  std::printf("  later runs, from the cache    %8.3f s\n", hit);
+  std::fflush(stdout);
 }
 
 std::vector<int64_t> parse_batches(const std::string& text) {
@@ -45,6 +86,10 @@ std::vector<int64_t> parse_batches(const std::string& text) {
 }
 
 int run(const JobContext& context) {
+  if (const std::string hash = context.get<std::string>("bench.hash"); !hash.empty()) {
+    if (context.world.rank() == 0) hash_benchmark(hash);
+    return 0;
+  }
   BenchmarkSettings settings;
   settings.prompt_tokens = context.get<int64_t>("bench.prompt_tokens");
   settings.new_tokens = context.get<int64_t>("bench.new_tokens");

@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
-#include "core/sha256.h"
+#include "core/digest_cache.h"
 #include "dist/world.h"
 #include "store/attributes.h"
 
@@ -43,8 +43,9 @@ std::vector<InputRecord> describe_input(const std::string& path) {
     files.push_back(path);
   }
   std::vector<InputRecord> records;
+  const std::string cache = digest_cache_dir();
   for (const std::string& file : files)
-    records.push_back({file, static_cast<int64_t>(fs::file_size(file)), sha256_file_hex(file)});
+    records.push_back({file, static_cast<int64_t>(fs::file_size(file)), cached_file_sha256(file, cache)});
   return records;
 }
 

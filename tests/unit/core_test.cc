@@ -1,9 +1,13 @@
 // Pure building blocks: SHA-256, sharding arithmetic, the thread policy, ragged rows, durations.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <thread>
 #include <nlohmann/json.hpp>
 
+#include "core/digest_cache.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/sha256.h"
@@ -29,6 +33,60 @@ TEST(Sha256, FileHashEqualsTheHashRecordedForTheSharedModel) {
   const auto reference = nlohmann::json::parse(std::ifstream(model + "/reference.json"));
   for (const auto& [file, digest] : reference.at("files_sha256").items())
     EXPECT_EQ(sha256_file_hex(model + "/" + file), digest.get<std::string>()) << file;
+}
+
+// The one cache entry in `dir` (the cache writes one file per hashed file version).
+std::vector<std::filesystem::path> cache_entries(const std::string& dir) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) out.push_back(e.path());
+  return out;
+}
+
+TEST(DigestCache, HashesAFileVersionOnceAndAgainAfterAnyWrite) {
+  const std::string dir = testing::scratch_dir("digest_cache"), cache = dir + "/cache", file = dir + "/weights.bin";
+  std::ofstream(file) << "version one";
+  const std::string one = sha256_hex("version one");
+  EXPECT_EQ(cached_file_sha256(file, cache), one);
+  ASSERT_EQ(cache_entries(cache).size(), 1u);
+  // A hit does not read the file: plant a different digest in the entry and it comes back.
+  const std::filesystem::path entry = cache_entries(cache)[0];
+  std::string format, key, digest;
+  {
+    std::ifstream in(entry);
+    std::getline(in, format), std::getline(in, key), std::getline(in, digest);
+  }
+  EXPECT_EQ(digest, one);
+  const std::string planted(64, 'a');
+  std::ofstream(entry) << format << "\n" << key << "\n" << planted << "\n";
+  EXPECT_EQ(cached_file_sha256(file, cache), planted);
+  // The same size, new content: the write changes the ctime (and mtime), so it is hashed again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::ofstream(file) << "version two";
+  EXPECT_EQ(cached_file_sha256(file, cache), sha256_hex("version two"));
+  EXPECT_EQ(cache_entries(cache).size(), 2u);
+  // A damaged entry is a miss, not a digest.
+  for (const auto& e : cache_entries(cache)) std::ofstream(e) << "garbage\n";
+  EXPECT_EQ(cached_file_sha256(file, cache), sha256_hex("version two"));
+  // No cache: plain hashing; an unwritable cache: plain hashing too.
+  EXPECT_EQ(cached_file_sha256(file, ""), sha256_hex("version two"));
+  EXPECT_EQ(cached_file_sha256(file, file + "/not_a_dir"), sha256_hex("version two"));
+}
+
+TEST(DigestCache, DirectoryComesFromTheEnvironment) {
+  const char* saved = std::getenv("IWSI_DIGEST_CACHE");
+  const char* saved_xdg = std::getenv("XDG_CACHE_HOME");
+  const std::string restore = saved ? saved : "", restore_xdg = saved_xdg ? saved_xdg : "";
+  setenv("IWSI_DIGEST_CACHE", "/somewhere/cache", 1);
+  EXPECT_EQ(digest_cache_dir(), "/somewhere/cache");
+  setenv("IWSI_DIGEST_CACHE", "off", 1);
+  EXPECT_EQ(digest_cache_dir(), "");
+  unsetenv("IWSI_DIGEST_CACHE");
+  setenv("XDG_CACHE_HOME", "/xdg", 1);
+  EXPECT_EQ(digest_cache_dir(), "/xdg/iwsi/sha256");
+  unsetenv("XDG_CACHE_HOME");
+  if (std::getenv("HOME")) EXPECT_EQ(digest_cache_dir(), std::string(std::getenv("HOME")) + "/.cache/iwsi/sha256");
+  if (saved) setenv("IWSI_DIGEST_CACHE", restore.c_str(), 1);
+  if (saved_xdg) setenv("XDG_CACHE_HOME", restore_xdg.c_str(), 1);
 }
 
 TEST(Shard, SplitsUnevenlyWithTheFirstRanksTakingOneMore) {
