@@ -141,6 +141,11 @@ std::pair<LoraConfig, double> read_adapter_config(const std::string& path) {
     off("modules_to_save", json::array());
     off("rank_pattern", json::object());
     off("alpha_pattern", json::object());
+    // Newer PEFT options that change which weights an adapter touches or adds.
+    off("layer_replication", json());
+    off("exclude_modules", json());
+    off("target_parameters", json());
+    off("trainable_token_indices", json());
     check_config(c, path);
     scale = j.value("use_rslora", false) ? c.alpha / std::sqrt(static_cast<double>(c.r)) : c.alpha / c.r;
   } catch (const json::exception& ex) {
@@ -249,7 +254,9 @@ void save_lora_adapter(const Llama& model, const LoraConfig& config, const std::
             {"lora_dropout", config.dropout},
             {"target_modules", targets},
             {"bias", "none"},
-            {"base_model_name_or_path", base_model_path},
+            // Absolute, so PeftModel.from_pretrained finds the base from any working directory.
+            {"base_model_name_or_path", base_model_path.empty() ? base_model_path
+                                                                : fs::absolute(base_model_path).lexically_normal().string()},
             {"fan_in_fan_out", false},
             {"inference_mode", true},
             {"modules_to_save", nullptr},

@@ -86,6 +86,8 @@ SafetensorsEntry parse_entry(const std::string& path, const std::string& name, c
   uint64_t numel = 1;
   for (int64_t d : e.shape) {
     IWSI_CHECK(d >= 0, path, ": tensor '", name, "' has a negative dimension");
+    IWSI_CHECK(d == 0 || numel <= UINT64_MAX / 16 / static_cast<uint64_t>(d), path, ": tensor '", name,
+               "' has a shape whose size overflows");
     numel *= static_cast<uint64_t>(d);
   }
   IWSI_CHECK(e.begin <= e.end, path, ": tensor '", name, "' has data_offsets begin > end");
@@ -121,6 +123,9 @@ SafetensorsFile::SafetensorsFile(const std::string& path_) : path(path_) {
   const auto* bytes = static_cast<const unsigned char*>(mapping->base);
   IWSI_CHECK(mapping->size >= 8, path, ": too short for a safetensors file (", mapping->size, " bytes; truncated?)");
   uint64_t header_len = read_u64_le(bytes);
+  // Hugging Face's reader refuses headers over 100 MB (a corrupt length would otherwise parse garbage).
+  IWSI_CHECK(header_len <= 100'000'000, path, ": header length ", header_len,
+             " is over the format's 100 MB limit (not a safetensors file?)");
   IWSI_CHECK(header_len <= mapping->size - 8, path, ": header length ", header_len, " exceeds the file size ",
              mapping->size, " (truncated or not a safetensors file)");
   nlohmann::json header;
@@ -181,6 +186,9 @@ torch::Tensor SafetensorsFile::tensor(const std::string& name) const {
   torch::ScalarType dtype = safetensors_dtype(e.dtype, path + ": tensor '" + name + "'");
   const auto* bytes = static_cast<unsigned char*>(mapping->base);
   uint64_t header_len = read_u64_le(bytes);
+  // Hugging Face's reader refuses headers over 100 MB (a corrupt length would otherwise parse garbage).
+  IWSI_CHECK(header_len <= 100'000'000, path, ": header length ", header_len,
+             " is over the format's 100 MB limit (not a safetensors file?)");
   void* data = const_cast<unsigned char*>(bytes) + 8 + header_len + e.begin;
   auto keep = mapping;  // the deleter holds the mapping, so the view outlives this object safely
   return torch::from_blob(data, e.shape, [keep](void*) {}, torch::TensorOptions().dtype(dtype));

@@ -313,6 +313,10 @@ TEST(Lora, AdapterFilesHavePeftsLayout) {
   EXPECT_EQ(j.at("target_modules"), json({"q_proj", "v_proj", "gate_proj", "up_proj", "down_proj"}));  // module order
   EXPECT_EQ(j.at("bias"), "none");
   EXPECT_EQ(j.at("base_model_name_or_path"), "/models/stories260K");
+  // A relative base is written absolute, so PEFT finds it from any working directory.
+  save_lora_adapter(m, config, dir + "-relative", "models/./stories260K");
+  EXPECT_EQ(json::parse(std::ifstream(dir + "-relative/adapter_config.json")).at("base_model_name_or_path"),
+            (fs::current_path() / "models/stories260K").string());
   EXPECT_EQ(j.at("fan_in_fan_out"), false);
   EXPECT_EQ(j.at("inference_mode"), true);
   for (const auto& entry : fs::directory_iterator(dir))  // no temp files left behind
@@ -353,10 +357,26 @@ TEST(Lora, LoadingRejectsWrongAdaptersNamingTheFileAndTheCulprit) {
   bad["target_modules"] = {"q_proj", "c_attn"};
   rewrite(bad);
   expect_error([&] { load_lora_adapter(stories, root + "/good"); }, {config_path, "target module 'c_attn'", "valid: q_proj"});
+  // PEFT options that change which weights an adapter touches: refused by name, never ignored.
+  for (const auto& [field, value] : std::vector<std::pair<std::string, json>>{
+           {"use_dora", true},
+           {"layer_replication", json::array({json::array({0, 3})})},
+           {"exclude_modules", json::array({"layers.0.self_attn.q_proj"})},
+           {"target_parameters", json::array({"mlp.experts.gate_up_proj"})},
+           {"trainable_token_indices", json::array({1, 2})}}) {
+    bad = j;
+    bad[field] = value;
+    rewrite(bad);
+    expect_error([&] { load_lora_adapter(stories, root + "/good"); }, {config_path, "'" + field + "'", "not supported"});
+  }
   bad = j;
-  bad["use_dora"] = true;
+  bad["exclude_modules"] = nullptr;  // what PEFT writes when the option is off
   rewrite(bad);
-  expect_error([&] { load_lora_adapter(stories, root + "/good"); }, {config_path, "'use_dora'"});
+  {
+    Llama fresh = load_llama(kStories);
+    load_lora_adapter(fresh, root + "/good");
+    EXPECT_TRUE(fresh.layers[0].q.lora);
+  }
   // A tensor missing: the file lists k_proj too, but only q_proj was saved.
   bad = j;
   bad["target_modules"] = {"q_proj", "k_proj"};
