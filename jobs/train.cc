@@ -164,6 +164,9 @@ TrainingSet read_training_set(const JobContext& context, const Inputs& in, const
              texts.empty() ? std::string() : cat(", none with an answer token within --train.max_length=", max_length));
   log_info0("train: ", set.samples.size(), " samples, ", set.tokens, " tokens (", set.truncated, " cut to ", max_length,
             " tokens, ", set.dropped, " left out: prompt alone fills max_length)");
+  if (set.text_encoded > 0)
+    log_info0("train: ", set.text_encoded, " generated samples partly re-encoded from their text (a stop string cut "
+              "inside a token, or a rewritten tail); the others train on the model's own ids");
   return set;
 }
 

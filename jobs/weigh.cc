@@ -46,11 +46,10 @@ struct Scorer {
   bool scope_full;
   int64_t max_batch_tokens;
 
-  // Losses of (prompt, answer) texts, scored as one fixed chunk.
-  std::vector<double> losses(const std::vector<std::pair<std::string, std::string>>& texts) const {
+  // Losses of (prompt, answer) token splits, scored as one fixed chunk.
+  std::vector<double> losses(std::vector<SftTokens> texts) const {
     std::vector<std::vector<int32_t>> prompts, answers;
-    for (const auto& [prompt, answer] : texts) {
-      SftTokens tokens = sft_tokens(loaded.tokenizer, prompt, answer);
+    for (SftTokens& tokens : texts) {
       prompts.push_back(std::move(tokens.prompt));
       answers.push_back(std::move(tokens.answer));
     }
@@ -62,9 +61,9 @@ ValidRows score_valid(const std::vector<Example>& valid, const Scorer& scorer, i
   const ShardRange mine = chunk_run_of(static_cast<int64_t>(valid.size()), chunk_size, world.rank(), world.size());
   ValidRows rows;
   for (int64_t begin = mine.begin; begin < mine.end; begin += chunk_size) {
-    std::vector<std::pair<std::string, std::string>> texts;
+    std::vector<SftTokens> texts;
     for (int64_t i = begin; i < std::min(mine.end, begin + chunk_size); ++i) {
-      texts.emplace_back(training_prompt(valid[i]), valid[i].rationale);
+      texts.push_back(sft_tokens(scorer.loaded.tokenizer, training_prompt(valid[i]), valid[i].rationale));
       push_text(rows.id, valid[i].id);
     }
     const std::vector<double> losses = scorer.losses(texts);
@@ -117,12 +116,16 @@ int run(const JobContext& context) {
   WeightRows weights{std::vector<double>(my_rows, kNotScored), std::vector<double>(my_rows, kNotScored),
                      std::vector<double>(my_rows, kNotScored)};
   Progress progress("weigh (rank 0's share)", share.items.size(), "samples");
+  int64_t text_encoded = 0;
   for (int64_t begin = share.items.begin; begin < share.items.end; begin += chunk_size) {
     const int64_t end = std::min(share.items.end, begin + chunk_size);
-    std::vector<std::pair<std::string, std::string>> texts;
+    std::vector<SftTokens> texts;
     for (int64_t item = begin; item < end; ++item) {
       const int64_t local = share.local(item);
-      texts.push_back(sample_training_text(text_at(questions.prompt, rows.question_index[local]), text_at(rows.text, local)));
+      const auto [prompt, answer] =
+          sample_training_text(text_at(questions.prompt, rows.question_index[local]), text_at(rows.text, local));
+      texts.push_back(sample_sft_tokens(loaded.tokenizer, prompt, rows.token_ids.row(local), answer));
+      if (!texts.back().model_ids_only) ++text_encoded;
     }
     const std::vector<double> losses = scorer.losses(texts);
     for (int64_t item = begin; item < end; ++item) {
@@ -139,6 +142,9 @@ int run(const JobContext& context) {
     progress.update(end - share.items.begin);
   }
 
+  if (text_encoded > 0)
+    log_info("weigh: ", text_encoded, " of this rank's samples partly re-encoded from their text (a stop string cut "
+             "inside a token, or a rewritten tail); the others are scored on the model's own ids");
   OutputFile out(output, kWeightsSchema, kWeightsVersion, provenance);
   set_attribute(out.id(), "valid_mean_loss", valid_mean);
   set_attribute(out.id(), "loss_scope", scope);

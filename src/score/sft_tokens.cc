@@ -1,19 +1,72 @@
 #include "score/sft_tokens.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace iwsi {
+namespace {
 
-SftTokens sft_tokens(const Tokenizer& tokenizer, const std::string& prompt_text, const std::string& answer_text) {
-  const std::vector<int32_t> whole = tokenizer.encode(prompt_text + answer_text, true);
-  const std::vector<int32_t> prompt_alone = tokenizer.encode(prompt_text, true);
-  size_t boundary = 0;
-  while (boundary < whole.size() && boundary < prompt_alone.size() && whole[boundary] == prompt_alone[boundary]) ++boundary;
-  SftTokens tokens{{whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(boundary)},
-                   {whole.begin() + static_cast<std::ptrdiff_t>(boundary), whole.end()}};
+bool starts_with(const std::string& text, const std::string& prefix) {
+  return prefix.size() <= text.size() && std::equal(prefix.begin(), prefix.end(), text.begin());
+}
+
+SftTokens with_prompt(const Tokenizer& tokenizer, const std::string& prompt_text) {
+  SftTokens tokens;
+  tokens.prompt = tokenizer.encode(prompt_text, true);
+  IWSI_CHECK(!tokens.prompt.empty(), "prompt '", prompt_text.substr(0, 40), "...' encodes to no tokens");
+  return tokens;
+}
+
+void append_eos(const Tokenizer& tokenizer, SftTokens& tokens) {
   const std::vector<int32_t> eos = tokenizer.eos_ids();
   if (!eos.empty()) tokens.answer.push_back(eos.front());
-  IWSI_CHECK(!tokens.prompt.empty(), "prompt '", prompt_text.substr(0, 40), "...' encodes to no tokens");
+}
+
+// A stop string ends a sample a token or two before the last generated one; a cleaned tail may differ
+// more. Past this many dropped tokens the text is encoded instead (each try decodes the run once).
+constexpr size_t kMaxDroppedTailTokens = 32;
+
+}  // namespace
+
+SftTokens sft_tokens(const Tokenizer& tokenizer, const std::string& prompt_text, const std::string& answer_text) {
+  SftTokens tokens = with_prompt(tokenizer, prompt_text);
+  tokens.answer = tokenizer.encode_continuation(answer_text);
+  append_eos(tokenizer, tokens);
+  return tokens;
+}
+
+SftTokens sample_sft_tokens(const Tokenizer& tokenizer, const std::string& prompt_text,
+                            const std::vector<int32_t>& generated_ids, const std::string& answer_text) {
+  SftTokens tokens = with_prompt(tokenizer, prompt_text);
+  size_t end = generated_ids.size();
+  while (end > 0 && tokenizer.is_special(generated_ids[end - 1])) --end;  // EOS / stop tokens: EOS is re-added
+  // The longest run of the model's ids whose text, leading whitespace aside (the text is trimmed, the
+  // ids keep what the model wrote), starts answer_text.
+  const size_t last = end;
+  size_t spelled = 0;  // bytes of answer_text the run spells
+  bool found = false;
+  for (; end > 0 && last - end <= kMaxDroppedTailTokens; --end) {
+    const std::string text = tokenizer.decode(std::vector<int32_t>(generated_ids.begin(), generated_ids.begin() + end), true);
+    const size_t lead = std::min(text.size(), text.find_first_not_of(" \t\n\r"));
+    if (starts_with(answer_text, text.substr(lead))) {
+      spelled = text.size() - lead, found = true;
+      break;
+    }
+  }
+  if (!found) {
+    tokens.answer = tokenizer.encode_continuation(answer_text);
+    tokens.model_ids_only = answer_text.empty();
+  } else {
+    tokens.answer.assign(generated_ids.begin(), generated_ids.begin() + end);
+    const std::string rest = answer_text.substr(spelled);
+    if (!rest.empty()) {
+      const std::vector<int32_t> more = tokenizer.encode_continuation(rest);
+      tokens.answer.insert(tokens.answer.end(), more.begin(), more.end());
+      tokens.model_ids_only = false;
+    }
+  }
+  append_eos(tokenizer, tokens);
   return tokens;
 }
 

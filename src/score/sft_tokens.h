@@ -1,8 +1,13 @@
-// The token ids of a (prompt, answer) training or scoring text, split where the answer begins.
-// The whole text is encoded at once (so tokens merge across the boundary exactly as they would in
-// any text the model sees) and the prompt is the longest prefix of those ids that encoding the
-// prompt alone also gives; the answer is the rest plus EOS. DS scoring and training both use this,
-// so a sample's loss means the same thing in both. No model here, only the tokenizer.
+// The token ids of a (prompt, answer) training or scoring text, split where the answer begins, with
+// one token boundary everywhere: the prompt is encoded alone, with BOS, exactly as generate and eval
+// encode the prompts the model answers, and the answer is the continuation the model would have to
+// produce after it. For a generated sample that is the model's own ids (what it produced, up to where
+// its text was cut); for a written text (valid rationales, human solutions) the answer is encoded as a
+// continuation (Tokenizer::encode_continuation: no dummy prefix, no prefix space, nothing merged
+// across the join). So a model is trained and scored on the boundary it sees at evaluation; encoding
+// prompt + answer as one string would merge Llama-3's trailing "A: " space into the first answer token,
+// a boundary generation never produces. EOS is appended to every answer. DS scoring and training both
+// use these, so a sample's loss means the same thing in both. No model here, only the tokenizer.
 #pragma once
 
 #include <string>
@@ -13,10 +18,23 @@
 namespace iwsi {
 
 struct SftTokens {
-  std::vector<int32_t> prompt;  // BOS + prompt tokens
+  std::vector<int32_t> prompt;  // encode(prompt, add_special_tokens = true): BOS + prompt tokens
   std::vector<int32_t> answer;  // answer tokens + EOS (when the tokenizer has one)
+  // For a generated sample: true when the answer is the model's ids alone, false when some text (a
+  // stop string cut inside a token, or a rewritten tail) had to be encoded as a continuation.
+  bool model_ids_only = true;
 };
 
+// A written answer: its text encoded as the continuation of the prompt.
 SftTokens sft_tokens(const Tokenizer& tokenizer, const std::string& prompt_text, const std::string& answer_text);
+
+// A generated sample: `generated_ids` as the engine produced them (a final EOS / stop token included)
+// and `answer_text`, the text trained on: the sample's text, cut before its stop string and trimmed.
+// The answer is the longest run of generated ids from the first that spells the start of answer_text
+// (leading whitespace the model wrote is kept: those are its ids; tokens past a cut are left out),
+// then the rest of answer_text, if any, encoded as a continuation; when no run of the ids spells a
+// prefix of the text (a rewritten sample), the whole text.
+SftTokens sample_sft_tokens(const Tokenizer& tokenizer, const std::string& prompt_text,
+                            const std::vector<int32_t>& generated_ids, const std::string& answer_text);
 
 }  // namespace iwsi

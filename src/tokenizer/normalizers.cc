@@ -28,7 +28,7 @@ class PrependNormalizer : public Normalizer {
  public:
   explicit PrependNormalizer(std::string prefix) : prefix_(std::move(prefix)) {}
   std::string normalize(std::string text) const override {
-    return text.empty() ? text : prefix_ + text;
+    return text.empty() || prefix_.empty() ? text : prefix_ + text;
   }
 
  private:
@@ -92,15 +92,18 @@ std::string literal_pattern(const JsonField& pattern) {
   pattern.fail("expected {\"String\": ...}");
 }
 
-std::unique_ptr<const Normalizer> make_normalizer(const JsonField& config) {
+std::unique_ptr<const Normalizer> make_normalizer(const JsonField& config, bool for_continuation) {
   const std::string type = config["type"].as_string();
   if (type == "Sequence") {
     const JsonField list = config["normalizers"];
     std::vector<std::unique_ptr<const Normalizer>> steps;
-    for (size_t i = 0; i < list.size(); ++i) steps.push_back(make_normalizer(list.at(i)));
+    for (size_t i = 0; i < list.size(); ++i) steps.push_back(make_normalizer(list.at(i), for_continuation));
     return std::make_unique<SequenceNormalizer>(std::move(steps));
   }
-  if (type == "Prepend") return std::make_unique<PrependNormalizer>(config["prepend"].as_string());
+  if (type == "Prepend") {
+    const std::string prefix = config["prepend"].as_string();
+    return std::make_unique<PrependNormalizer>(for_continuation ? std::string() : prefix);
+  }
   if (type == "Replace") {
     return std::make_unique<ReplaceNormalizer>(literal_pattern(config["pattern"]),
                                                config["content"].as_string());

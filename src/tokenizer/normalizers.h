@@ -17,8 +17,10 @@ class Normalizer {
   virtual std::string normalize(std::string text) const = 0;
 };
 
-// Builds the normalizer described by `config` (a non-null JSON object with a "type").
-std::unique_ptr<const Normalizer> make_normalizer(const JsonField& config);
+// Builds the normalizer described by `config` (a non-null JSON object with a "type"). With
+// `for_continuation`, Prepend steps are left out: the normalizer of a text that continues an already
+// encoded one (Tokenizer::encode_continuation), where SentencePiece's dummy prefix does not belong.
+std::unique_ptr<const Normalizer> make_normalizer(const JsonField& config, bool for_continuation = false);
 
 // Replaces every non-overlapping occurrence of `from` (non-empty), scanning left to right.
 std::string replace_all(std::string_view text, std::string_view from, std::string_view to);

@@ -22,7 +22,8 @@ void cut_pieces(std::vector<PreToken>& pieces, const CutFn& cut) {
   for (const PreToken& piece : pieces) {
     for (const TextRange& r : cut(piece.text)) {
       if (r.end == r.begin) continue;
-      out.push_back({piece.text.substr(r.begin, r.end - r.begin), piece.at_text_start && r.begin == 0});
+      out.push_back({piece.text.substr(r.begin, r.end - r.begin), piece.at_text_start && r.begin == 0,
+                     piece.continues && r.begin == 0});
     }
   }
   pieces = std::move(out);
@@ -85,7 +86,7 @@ class ByteLevelPreTokenizer : public PreTokenizer {
   void split(std::vector<PreToken>& pieces) const override {
     if (add_prefix_space_) {
       for (PreToken& piece : pieces) {
-        if (piece.text.empty() || piece.text[0] != ' ') piece.text.insert(0, " ");
+        if (!piece.continues && (piece.text.empty() || piece.text[0] != ' ')) piece.text.insert(0, " ");
       }
     }
     if (use_regex_) {
@@ -111,8 +112,8 @@ class MetaspacePreTokenizer : public PreTokenizer {
     for (PreToken& piece : pieces) {
       piece.text = replace_all(piece.text, " ", replacement_);
       const bool starts_with_replacement = piece.text.compare(0, replacement_.size(), replacement_) == 0;
-      const bool prepend = scheme_ == PrependScheme::Always ||
-                           (scheme_ == PrependScheme::First && piece.at_text_start);
+      const bool prepend = !piece.continues && (scheme_ == PrependScheme::Always ||
+                                                (scheme_ == PrependScheme::First && piece.at_text_start));
       if (prepend && !starts_with_replacement) piece.text.insert(0, replacement_);
     }
     if (!split_) return;

@@ -15,6 +15,9 @@ namespace iwsi {
 struct PreToken {
   std::string text;
   bool at_text_start;  // begins at offset 0 of the encoded text (Metaspace's prepend_scheme "first")
+  // Begins where an earlier encoded text left off (Tokenizer::encode_continuation): no prefix space
+  // or metaspace is added to it, whatever the settings, because the text before it already ended.
+  bool continues = false;
 };
 
 class PreTokenizer {

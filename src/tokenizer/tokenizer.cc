@@ -11,9 +11,9 @@ namespace iwsi {
 namespace {
 
 // Model ids of one stretch of normalized text that holds no added token.
-void encode_plain(const Tokenizer::Impl& impl, std::string text, bool at_text_start, std::vector<int32_t>& ids,
-                  WordCache& cache) {
-  std::vector<PreToken> words{{std::move(text), at_text_start}};
+void encode_plain(const Tokenizer::Impl& impl, std::string text, bool at_text_start, bool continues,
+                  std::vector<int32_t>& ids, WordCache& cache) {
+  std::vector<PreToken> words{{std::move(text), at_text_start, continues}};
   if (impl.pre_tokenizer) impl.pre_tokenizer->split(words);
   for (const PreToken& word : words) {
     if (!word.text.empty()) impl.model->tokenize(word.text, ids, cache);
@@ -21,10 +21,12 @@ void encode_plain(const Tokenizer::Impl& impl, std::string text, bool at_text_st
 }
 
 // Ids of one stretch of raw text that holds no raw-matched added token.
-void encode_section(const Tokenizer::Impl& impl, std::string_view raw, bool at_text_start, std::vector<int32_t>& ids,
-                    WordCache& cache) {
+// `continues`: the section starts where an earlier encoded text ended (encode_continuation).
+void encode_section(const Tokenizer::Impl& impl, std::string_view raw, bool at_text_start, bool continues,
+                    std::vector<int32_t>& ids, WordCache& cache) {
   if (raw.empty()) return;
-  const std::string normalized = impl.normalizer ? impl.normalizer->normalize(std::string(raw)) : std::string(raw);
+  const Normalizer* normalizer = continues ? impl.continuation_normalizer.get() : impl.normalizer.get();
+  const std::string normalized = normalizer ? normalizer->normalize(std::string(raw)) : std::string(raw);
   for (const auto& segment : impl.normalized_matcher.split(normalized)) {
     if (segment.token != nullptr) {
       ids.push_back(segment.token->id);
@@ -32,14 +34,13 @@ void encode_section(const Tokenizer::Impl& impl, std::string_view raw, bool at_t
     }
     const TextRange& r = segment.range;
     if (r.end == r.begin) continue;
-    encode_plain(impl, normalized.substr(r.begin, r.end - r.begin), at_text_start && r.begin == 0, ids, cache);
+    encode_plain(impl, normalized.substr(r.begin, r.end - r.begin), at_text_start && r.begin == 0,
+                 continues && r.begin == 0, ids, cache);
   }
 }
 
-}  // namespace
-
-std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special_tokens) const {
-  const Impl& impl = *impl_;
+std::vector<int32_t> encode_text(const Tokenizer::Impl& impl, std::string_view text, bool add_special_tokens,
+                                 bool continuation) {
   std::vector<int32_t> ids;
   if (add_special_tokens) ids = impl.special_wrap.prefix;
   WordCache cache;
@@ -49,10 +50,21 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special_t
       continue;
     }
     const TextRange& r = segment.range;
-    encode_section(impl, text.substr(r.begin, r.end - r.begin), r.begin == 0, ids, cache);
+    encode_section(impl, text.substr(r.begin, r.end - r.begin), r.begin == 0 && !continuation,
+                   continuation && r.begin == 0, ids, cache);
   }
   if (add_special_tokens) ids.insert(ids.end(), impl.special_wrap.suffix.begin(), impl.special_wrap.suffix.end());
   return ids;
+}
+
+}  // namespace
+
+std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special_tokens) const {
+  return encode_text(*impl_, text, add_special_tokens, /*continuation=*/false);
+}
+
+std::vector<int32_t> Tokenizer::encode_continuation(std::string_view text) const {
+  return encode_text(*impl_, text, /*add_special_tokens=*/false, /*continuation=*/true);
 }
 
 std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const {

@@ -27,6 +27,11 @@ class Tokenizer {
   // (leftmost-longest, honoring lstrip/rstrip/normalized/single_word), then normalizer, pre-tokenizer
   // and model run on the text between them, then the post-processor adds BOS/EOS when asked.
   std::vector<int32_t> encode(std::string_view text, bool add_special_tokens = true) const;
+  // The ids of `text` as the continuation of an encoded text that ended just before it: what a model
+  // produces after a prompt to write `text`. No special tokens, and nothing that marks the start of a
+  // text: no SentencePiece dummy prefix (Prepend normalizer, Metaspace prepend_scheme), no ByteLevel
+  // prefix space. Tokens never merge across the join, as they cannot when a model generates.
+  std::vector<int32_t> encode_continuation(std::string_view text) const;
   // HF `decode(ids, skip_special_tokens)`: ids map to tokens (unknown ids are skipped, as HF does), the
   // decoder chain turns them into text, and tokenizer_config's clean_up_tokenization_spaces applies.
   std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens = true) const;

@@ -24,6 +24,7 @@ struct Tokenizer::Impl {
 
   // Pipeline; null stages are skipped, as in HF.
   std::unique_ptr<const Normalizer> normalizer;
+  std::unique_ptr<const Normalizer> continuation_normalizer;  // the same without Prepend steps
   std::unique_ptr<const PreTokenizer> pre_tokenizer;
   std::unique_ptr<const Model> model;
   SpecialTokenWrap special_wrap;  // what add_special_tokens=true adds around the ids

@@ -49,7 +49,10 @@ void load_added_tokens(Tokenizer::Impl& impl, const JsonField& root) {
 void load_pipeline(Tokenizer::Impl& impl, const JsonField& root) {
   reject_unsupported_top_level(root);
   impl.model = make_model(root["model"]);
-  if (root.has("normalizer")) impl.normalizer = make_normalizer(root["normalizer"]);
+  if (root.has("normalizer")) {
+    impl.normalizer = make_normalizer(root["normalizer"]);
+    impl.continuation_normalizer = make_normalizer(root["normalizer"], /*for_continuation=*/true);
+  }
   if (root.has("pre_tokenizer")) impl.pre_tokenizer = make_pre_tokenizer(root["pre_tokenizer"]);
   if (root.has("post_processor")) impl.special_wrap = read_post_processor(root["post_processor"]);
   if (root.has("decoder")) impl.decoder = make_decoder(root["decoder"]);

@@ -10,7 +10,10 @@ TrainingSet tokenize_training_texts(const Tokenizer& tokenizer, const std::vecto
   check_range("train.max_length", static_cast<double>(max_length), 2, 1e9);
   TrainingSet set;
   for (const TrainingText& text : texts) {
-    SftTokens tokens = sft_tokens(tokenizer, text.prompt, text.answer);
+    SftTokens tokens = text.generated_ids.empty()
+                           ? sft_tokens(tokenizer, text.prompt, text.answer)
+                           : sample_sft_tokens(tokenizer, text.prompt, text.generated_ids, text.answer);
+    if (!tokens.model_ids_only) ++set.text_encoded;
     TokenSample sample;
     sample.prompt_length = static_cast<int64_t>(tokens.prompt.size());
     sample.weight = text.weight;

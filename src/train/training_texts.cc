@@ -40,6 +40,7 @@ std::vector<TrainingText> selected_candidate_texts(const std::string& candidates
   const std::vector<int64_t> question_of = read_column<int64_t>(candidates, "question_index");
   const std::vector<int32_t> sample_of = read_column<int32_t>(candidates, "sample_index");
   const TextColumn texts = read_ragged_column<char>(candidates, "text");
+  const Ragged<int32_t> token_ids = read_ragged_column<int32_t>(candidates, "token_ids");
   const TextColumn prompts = read_ragged_column<char>(questions, "prompt");
 
   const int64_t count = static_cast<int64_t>(question_of.size());
@@ -57,7 +58,7 @@ std::vector<TrainingText> selected_candidate_texts(const std::string& candidates
     IWSI_CHECK(std::isfinite(weights[i]) && weights[i] >= 0, selection_path, ": kept row ", row, " has weight ",
                weights[i], "; training weights must be finite and >= 0");
     auto [prompt, answer] = sample_training_text(text_at(prompts, question), text_at(texts, row));
-    out.push_back({std::move(prompt), std::move(answer), weights[i]});
+    out.push_back({std::move(prompt), std::move(answer), weights[i], token_ids.row(row)});
   }
   return out;
 }

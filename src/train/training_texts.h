@@ -5,6 +5,7 @@
 // Deliberately no tokenization (training_set.h) and no model.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ struct TrainingText {
   std::string prompt;  // "Q: " + question + "\nA: "
   std::string answer;  // the rationale, trimmed
   double weight = 1.0;
+  // A generated sample: the ids the model produced (its stop token included), so training reads the
+  // boundary the model saw (score/sft_tokens.h). Empty for a written text.
+  std::vector<int32_t> generated_ids;
 };
 
 // Kept rows of `selection_path` (schema iwsi.selection) with their weights, in the selection's order.

@@ -44,6 +44,7 @@ for name in stories260K llama3 qwen3; do
   (cd "$work" && node "$here/encode_hf.mjs" "$dir" corpus.jsonl "$name.expected.jsonl") || { status=1; continue; }
   "$encode_corpus" "$dir" "$work/corpus.jsonl" "$work/$name.got.jsonl" || { status=1; continue; }
   node "$here/compare.mjs" "$name" "$work/corpus.jsonl" "$work/$name.expected.jsonl" "$work/$name.got.jsonl" || status=1
+  "$encode_corpus" --boundary "$dir" || status=1
 done
 echo "tokenizer parity: $([ $status -eq 0 ] && echo PASS || echo FAIL) in $(( $(date +%s) - started )) s"
 exit $status

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -223,6 +224,57 @@ TEST(TokenizerByteLevelBpe, RoundTripsAnyTextExactly) {
   EXPECT_EQ(t.decode({259, 't'}, false), "<|endoftext|>t");
   EXPECT_EQ(t.decode({259, 't'}, true), "t");
   EXPECT_EQ(t.decode({0xF0, 'a'}), "\xEF\xBF\xBD" "a");  // a lone lead byte decodes lossily
+}
+
+// ---- continuations: the text a model writes after an encoded prompt ---------------------------------
+
+TEST(TokenizerContinuation, ByteLevelNeverMergesAcrossTheJoin) {
+  // Llama-3's case: a prompt ending in "A: " encodes its trailing space as a token of its own, so the
+  // answer the model writes after it starts without a space; encoding prompt + answer as one text
+  // would merge that space into the first answer token instead.
+  TempModelDir dir;
+  dir.write("tokenizer.json", byte_level_tokenizer_json());
+  const Tokenizer t = Tokenizer::load(dir.path());
+  const std::string prompt = "A: ", answer = "the the";
+  const Ids p = t.encode(prompt), a = t.encode_continuation(answer);
+  EXPECT_EQ(p, (Ids{'A', ':', ' '}));
+  EXPECT_EQ(a, (Ids{'t', 257, 258}));
+  EXPECT_EQ(t.encode(prompt + answer), (Ids{'A', ':', 258, 258}));  // the merged boundary
+  EXPECT_EQ(t.decode(concat(p, a)), prompt + answer);
+  // With add_prefix_space, a text gets a leading space; a continuation never does.
+  json config = byte_level_tokenizer_json();
+  config["pre_tokenizer"]["add_prefix_space"] = true;
+  TempModelDir spaced;
+  spaced.write("tokenizer.json", config);
+  const Tokenizer s = Tokenizer::load(spaced.path());
+  EXPECT_EQ(s.encode("the", false), Ids{258});
+  EXPECT_EQ(s.encode_continuation("the"), (Ids{'t', 257}));
+  EXPECT_EQ(s.encode_continuation(" the"), Ids{258});
+}
+
+TEST(TokenizerContinuation, SentencePieceGetsNoDummyPrefixInEitherVariant) {
+  // stories260K (Llama-2 style): Prepend("▁") normalizer; the Metaspace variant: prepend_scheme first
+  // or always. A continuation carries none of them, and never BOS.
+  json metaspace = read_json(stories_dir() / "tokenizer.json");
+  metaspace["normalizer"] = nullptr;
+  metaspace["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "▁"}, {"prepend_scheme", "always"}, {"split", false}};
+  TempModelDir dir;
+  dir.write("tokenizer.json", metaspace);
+  const Tokenizer always = Tokenizer::load(dir.path());
+  for (const Tokenizer* t : {&stories(), &always}) {
+    const Ids with_prefix = t->encode("Once upon", false), continued = t->encode_continuation("Once upon");
+    EXPECT_EQ(t->id_to_token(with_prefix.front()).rfind("▁", 0), 0u);
+    EXPECT_NE(t->id_to_token(continued.front()).rfind("▁", 0), 0u) << t->id_to_token(continued.front());
+    // The text's own leading space is kept: it becomes the "▁" of its first token.
+    EXPECT_EQ(t->id_to_token(t->encode_continuation(" upon").front()).rfind("▁", 0), 0u);
+    // Prompt ids + continuation ids read back as prompt + answer.
+    const Ids prompt = t->encode("Q: Tom has a cat.\nA: ", true), answer = t->encode_continuation("The cat is big.");
+    EXPECT_EQ(t->decode(concat(prompt, answer)), "Q: Tom has a cat.\nA: The cat is big.");
+    EXPECT_EQ(t->encode_continuation(""), Ids{});
+  }
+  // Added tokens written in the text still match; only the stretch before the first is a continuation.
+  EXPECT_EQ(stories().encode_continuation("x</s>Once"),
+            concat(stories().encode_continuation("x"), stories().encode("</s>Once", false)));
 }
 
 // ---- WordLevel (the synthetic demo's tokenizer) ------------------------------------------------------

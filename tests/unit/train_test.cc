@@ -264,6 +264,75 @@ TEST(TrainingSet, TokensAreSftTokensCutToMaxLength) {
   EXPECT_EQ(short_set.tokens, cut);
 }
 
+TEST(SftTokens, PromptIsEncodedAsGenerationEncodesItAndTheAnswerContinuesIt) {
+  const Tokenizer tokenizer = Tokenizer::load(stories_dir());
+  const std::string prompt = "Q: Tom has a cat.\nA: ", answer = "The cat is big.";
+  const SftTokens tokens = sft_tokens(tokenizer, prompt, answer);
+  EXPECT_EQ(tokens.prompt, tokenizer.encode(prompt, true));  // what generate / eval feed the model
+  std::vector<int32_t> expected = tokenizer.encode_continuation(answer);
+  expected.push_back(tokenizer.eos_ids().front());
+  EXPECT_EQ(tokens.answer, expected);
+  std::vector<int32_t> all = tokens.prompt;
+  all.insert(all.end(), tokens.answer.begin(), tokens.answer.end());
+  EXPECT_EQ(tokenizer.decode(all, true), prompt + answer);
+}
+
+TEST(SftTokens, AGeneratedSampleIsTrainedOnTheModelsOwnIds) {
+  const Tokenizer tokenizer = Tokenizer::load(stories_dir());
+  const int32_t eos = tokenizer.eos_ids().front();
+  const std::string prompt = "Q: Tom has a cat.\nA: ";
+  auto ids_of = [&](const std::string& text) { return tokenizer.encode_continuation(text); };
+  auto plus = [](std::vector<int32_t> a, const std::vector<int32_t>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  };
+  // Ids a tokenizer would never choose for the text: the model's own spelling must survive.
+  const std::vector<int32_t> odd = plus(ids_of("Th"), ids_of("e cat"));
+  ASSERT_NE(odd, ids_of("The cat"));
+  ASSERT_EQ(tokenizer.decode(odd, true), "The cat");
+
+  // Ended by EOS: the ids as generated, EOS once.
+  SftTokens t = sample_sft_tokens(tokenizer, prompt, plus(odd, {eos}), "The cat");
+  EXPECT_EQ(t.prompt, tokenizer.encode(prompt, true));
+  EXPECT_EQ(t.answer, plus(odd, {eos}));
+  EXPECT_TRUE(t.model_ids_only);
+  // Cut before a stop string: the ids that spell the kept text, not the stop.
+  const std::vector<int32_t> stopped = plus(odd, ids_of(".\nQ: next"));
+  t = sample_sft_tokens(tokenizer, prompt, stopped, "The cat.");
+  EXPECT_EQ(t.answer, plus(plus(odd, ids_of(".")), {eos}));
+  EXPECT_TRUE(t.model_ids_only);
+  // Leading whitespace the model wrote stays (trimmed from the text, not from the ids).
+  const std::vector<int32_t> spaced = plus(ids_of("  "), odd);
+  t = sample_sft_tokens(tokenizer, prompt, spaced, "The cat");
+  EXPECT_EQ(t.answer, plus(spaced, {eos}));
+  // A tail the ids do not spell (a rewritten answer): the ids up to it, then the text.
+  t = sample_sft_tokens(tokenizer, prompt, plus(odd, ids_of(" sat. So 5")), "The cat sat. The answer is 5.");
+  EXPECT_FALSE(t.model_ids_only);
+  EXPECT_EQ(tokenizer.decode(t.answer, true), "The cat sat. The answer is 5.");
+  EXPECT_EQ(std::vector<int32_t>(t.answer.begin(), t.answer.begin() + static_cast<std::ptrdiff_t>(odd.size())), odd);
+  // Text and ids with nothing in common: the text alone.
+  t = sample_sft_tokens(tokenizer, prompt, ids_of("Once upon"), "The cat");
+  EXPECT_EQ(t.answer, plus(ids_of("The cat"), {eos}));
+  EXPECT_FALSE(t.model_ids_only);
+}
+
+TEST(TrainingSet, GeneratedSamplesUseTheirIdsAndWrittenTextsTheirText) {
+  const Tokenizer tokenizer = Tokenizer::load(stories_dir());
+  const std::vector<int32_t> odd = [&] {
+    std::vector<int32_t> a = tokenizer.encode_continuation("Th"), b = tokenizer.encode_continuation("e cat");
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  }();
+  const std::vector<TrainingText> texts = {{"Q: a\nA: ", "The cat", 1.0, odd}, {"Q: a\nA: ", "The cat", 1.0, {}}};
+  const TrainingSet set = tokenize_training_texts(tokenizer, texts, 1000);
+  ASSERT_EQ(set.samples.size(), 2u);
+  const size_t p = static_cast<size_t>(set.samples[0].prompt_length);
+  EXPECT_EQ(std::vector<int32_t>(set.samples[0].ids.begin() + p, set.samples[0].ids.end() - 1), odd);
+  EXPECT_EQ(std::vector<int32_t>(set.samples[1].ids.begin() + p, set.samples[1].ids.end() - 1),
+            tokenizer.encode_continuation("The cat"));
+  EXPECT_EQ(set.text_encoded, 0);
+}
+
 TEST(TrainingTexts, Gsm8kLinesBecomeTrainingPromptsAndRationales) {
   const std::string path = testing::scratch_dir("train_texts") + "/g.jsonl";
   std::ofstream(path) << R"({"question": "Ann has 2 apples.", "answer": "She buys <<2+3=5>>3 more.\n#### 1,005"})" << "\n"
