@@ -24,6 +24,13 @@ iwsi_require(Boost_FOUND "Boost.Program_options" "libboost-program-options-dev")
 find_package(OpenSSL QUIET COMPONENTS Crypto)  # SHA-256 of the inputs (libcrypto)
 iwsi_require(OpenSSL_FOUND "OpenSSL's libcrypto" "libssl-dev")
 
+# Oniguruma: the regex engine of Hugging Face tokenizers, for tokenizer.json Split patterns.
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+  pkg_check_modules(ONIGURUMA QUIET IMPORTED_TARGET oniguruma)
+endif()
+iwsi_require(ONIGURUMA_FOUND "Oniguruma" "libonig-dev")
+
 find_package(nlohmann_json 3.9 QUIET)
 iwsi_require(nlohmann_json_FOUND "nlohmann_json" "nlohmann-json3-dev")
 

@@ -53,7 +53,7 @@ cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
 in_root() { chroot "$ROOT" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 bash -c "$1"; }
 
 common="cmake g++ make pkg-config libopenblas0-pthread openmpi-bin libopenmpi-dev libhdf5-openmpi-dev
-  hdf5-tools libboost-program-options-dev libgtest-dev nlohmann-json3-dev libssl-dev python3-h5py python3-numpy
+  hdf5-tools libboost-program-options-dev libgtest-dev nlohmann-json3-dev libssl-dev libonig-dev python3-h5py python3-numpy
   python3-matplotlib"
 common=$(echo $common)  # one line: it is pasted into a command string
 if [ "$variant" = cpu ]; then

@@ -11,7 +11,7 @@ scripts/install_packages.sh setup \
   libtorch-dev libopenblas0-pthread `# libtorch 1.13 (CPU); OpenBLAS: ~30x faster matmul than reference BLAS` \
   openmpi-bin libopenmpi-dev \
   libhdf5-openmpi-dev hdf5-tools `# parallel HDF5 (MPI-IO) and h5dump` \
-  libboost-program-options-dev nlohmann-json3-dev libssl-dev \
+  libboost-program-options-dev nlohmann-json3-dev libssl-dev libonig-dev \
   python3-h5py python3-numpy python3-matplotlib `# offline analysis and the demo report (/usr/bin/python3)`
 
 blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)

@@ -8,6 +8,7 @@
 
 #include "tokenizer/byte_level.h"
 #include "tokenizer/normalizers.h"
+#include "tokenizer/regex_pattern.h"
 #include "tokenizer/unicode.h"
 
 namespace iwsi {
@@ -163,13 +164,16 @@ std::unique_ptr<const PreTokenizer> make_split(const JsonField& config) {
   const SplitBehavior behavior = parse_behavior(config["behavior"]);
   if (pattern.has("Regex")) {
     const std::string regex = pattern["Regex"].as_string();
-    const std::optional<SplitPattern> known = SplitPattern::recognize(regex);
-    if (!known) {
-      pattern["Regex"].fail("unsupported split regex ", regex,
-                            " (only the known patterns are implemented: ", SplitPattern::known_names(), ")");
+    // The hand-written matcher where there is one (split_patterns.h), else Oniguruma, as HF does.
+    if (const std::optional<SplitPattern> known = SplitPattern::recognize(regex)) {
+      return std::make_unique<MatchSplitPreTokenizer>(
+          [known](std::string_view text) { return known->find_all(text); }, invert, behavior);
     }
+    std::string error;
+    const std::shared_ptr<const OnigurumaPattern> compiled = OnigurumaPattern::compile(regex, error);
+    if (!compiled) pattern["Regex"].fail("split regex ", regex, " does not compile: ", error);
     return std::make_unique<MatchSplitPreTokenizer>(
-        [known](std::string_view text) { return known->find_all(text); }, invert, behavior);
+        [compiled](std::string_view text) { return compiled->find_all(text); }, invert, behavior);
   }
   const std::string literal = literal_pattern(pattern);
   return std::make_unique<MatchSplitPreTokenizer>(

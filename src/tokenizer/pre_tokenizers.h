@@ -1,6 +1,6 @@
 // The `pre_tokenizer` stage of tokenizer.json: cuts normalized text into the words the model sees.
-// Supported: Sequence, Split (String pattern, or one of the known regexes of split_patterns.h, with
-// every HF split behavior and invert), ByteLevel, Metaspace, WhitespaceSplit, Whitespace, Digits.
+// Supported: Sequence, Split (String pattern, or any Regex: the known ones by split_patterns.h, the
+// rest by Oniguruma; every HF split behavior and invert), ByteLevel, Metaspace, WhitespaceSplit, Whitespace, Digits.
 #pragma once
 
 #include <memory>

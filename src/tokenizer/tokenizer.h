@@ -2,8 +2,10 @@
 // `tokenizers` (what transformers' fast tokenizers run): SentencePiece-style BPE with byte fallback
 // (Llama-2), byte-level BPE (GPT-2, Llama-3, Qwen2/3) and WordLevel. Torch-free and immutable after
 // load, so one Tokenizer may be shared between threads; copies share the loaded tables.
-// Not supported (rejected at load with the file and field named): Unigram/WordPiece models, unknown
-// split regexes, dropout, truncation, fixed padding, and normalizers other than those in normalizers.h.
+// Split regexes run on hand-written matchers for the common patterns and on Oniguruma (HF's own regex
+// engine) for any other. Not supported (rejected at load with the file and field named):
+// Unigram/WordPiece models, dropout, truncation, fixed padding, and normalizers other than those in
+// normalizers.h.
 #pragma once
 
 #include <cstdint>

