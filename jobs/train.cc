@@ -178,8 +178,15 @@ void write_model_files(const JobContext& context, const LoadedModel& loaded, con
       save_lora_adapter(loaded.model, lora_config(context), dir, in.model_path);
       return;
     }
-    const torch::ScalarType dtype = loaded.model.embed.scalar_type();
-    save_llama(loaded.model, dir, dtype == torch::kFloat64 ? torch::kFloat32 : dtype);
+    // The base's dtype, as merge keeps it (a bf16 base trained in float32 on the CPU is saved as bf16,
+    // the size users expect); a model from scratch, or a base without a declared dtype, in the compute
+    // dtype (float64 as float32).
+    const std::string declared = loaded.model.config.checkpoint_dtype;
+    const torch::ScalarType compute = loaded.model.embed.scalar_type();
+    const torch::ScalarType dtype = declared == "bfloat16" || declared == "float16" || declared == "float32"
+                                        ? parse_dtype(declared)
+                                        : compute == torch::kFloat64 ? torch::kFloat32 : compute;
+    save_llama(loaded.model, dir, dtype);
     const std::string tokenizer_dir = in.init_config.empty() ? in.model_path : in.tokenizer_dir;
     for (const char* name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model",
                              "generation_config.json"}) {

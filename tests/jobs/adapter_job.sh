@@ -91,6 +91,28 @@ check "the merged model loads and decodes (iwsi decode)" "$IWSI" decode --decode
 check "a rerun replaces the previous output" "$IWSI" merge --merge.base "$MODEL" --merge.adapter "$WORK/adapter" \
   --merge.output "$WORK/merged" --merge.dtype bfloat16
 check "... now in bfloat16" grep -q '"torch_dtype": "bfloat16"' "$WORK/merged/config.json"
+# A base saved by transformers v5: "dtype" instead of "torch_dtype", RoPE in "rope_parameters".
+mkdir -p "$WORK/v5_base" && cp "$MODEL"/* "$WORK/v5_base/"
+"$PY" - "$WORK/v5_base/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.pop("torch_dtype", None)
+c["dtype"] = "bfloat16"
+c["rope_parameters"] = {"rope_type": "default", "rope_theta": c.pop("rope_theta", 10000.0)}
+c.pop("rope_scaling", None)
+json.dump(c, open(sys.argv[1], "w"))
+PY
+check "a transformers-v5 bf16 base merges to bf16 by default (merge.dtype = base)" "$IWSI" merge \
+  --merge.base "$WORK/v5_base" --merge.adapter "$WORK/adapter" --merge.output "$WORK/merged_v5"
+check "... its config says bfloat16 and its weights are BF16" "$PY" -c "
+import json, struct, sys
+c = json.load(open('$WORK/merged_v5/config.json'))
+assert c['torch_dtype'] == 'bfloat16', c
+raw = open('$WORK/merged_v5/model.safetensors', 'rb').read()
+header = json.loads(raw[8:8 + struct.unpack('<Q', raw[:8])[0]])
+dtypes = {v['dtype'] for k, v in header.items() if k != '__metadata__'}
+assert dtypes == {'BF16'}, dtypes
+"
 
 expect_failure "an adapter for another base names the tensor and shapes" \
   "tensor 'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight' has shape [4, 128], expected [4, 64]" \
