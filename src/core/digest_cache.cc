@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <ctime>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -20,10 +21,12 @@ namespace fs = std::filesystem;
 
 constexpr const char* kFormat = "iwsi-sha256-cache 1";
 
-// The file's identity and version as one line of text; "" when it cannot be stat'ed.
-std::string version_key(const std::string& path) {
+// The file's identity and version as one line of text; "" when it cannot be stat'ed. `settled`: its
+// last change is at least `racy_seconds` old, so the key can be trusted.
+std::string version_key(const std::string& path, int racy_seconds = 0, bool* settled = nullptr) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return "";
+  if (settled != nullptr) *settled = st.st_ctim.tv_sec + racy_seconds <= std::time(nullptr);
   std::error_code ec;
   const fs::path canonical = fs::canonical(path, ec);
   if (ec) return "";
@@ -74,9 +77,10 @@ std::string digest_cache_dir() {
   return "";
 }
 
-std::string cached_file_sha256(const std::string& path, const std::string& cache_dir) {
-  const std::string before = cache_dir.empty() ? "" : version_key(path);
-  if (before.empty()) return sha256_file_hex(path);
+std::string cached_file_sha256(const std::string& path, const std::string& cache_dir, int racy_seconds) {
+  bool settled = false;
+  const std::string before = cache_dir.empty() ? "" : version_key(path, racy_seconds, &settled);
+  if (before.empty() || !settled) return sha256_file_hex(path);
   const fs::path entry = fs::path(cache_dir) / (sha256_hex(before) + ".txt");
   if (std::string digest = lookup(entry, before); !digest.empty()) return digest;
   const std::string digest = sha256_file_hex(path);

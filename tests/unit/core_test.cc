@@ -1,5 +1,6 @@
 // Pure building blocks: SHA-256, sharding arithmetic, the thread policy, ragged rows, durations.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -46,7 +47,11 @@ TEST(DigestCache, HashesAFileVersionOnceAndAgainAfterAnyWrite) {
   const std::string dir = testing::scratch_dir("digest_cache"), cache = dir + "/cache", file = dir + "/weights.bin";
   std::ofstream(file) << "version one";
   const std::string one = sha256_hex("version one");
+  // Just written: hashed, not cached (its next change might not show in a coarse timestamp).
   EXPECT_EQ(cached_file_sha256(file, cache), one);
+  EXPECT_FALSE(std::filesystem::exists(cache));
+  // Settled (here: no racy window): cached.
+  EXPECT_EQ(cached_file_sha256(file, cache, 0), one);
   ASSERT_EQ(cache_entries(cache).size(), 1u);
   // A hit does not read the file: plant a different digest in the entry and it comes back.
   const std::filesystem::path entry = cache_entries(cache)[0];
@@ -58,18 +63,28 @@ TEST(DigestCache, HashesAFileVersionOnceAndAgainAfterAnyWrite) {
   EXPECT_EQ(digest, one);
   const std::string planted(64, 'a');
   std::ofstream(entry) << format << "\n" << key << "\n" << planted << "\n";
-  EXPECT_EQ(cached_file_sha256(file, cache), planted);
+  EXPECT_EQ(cached_file_sha256(file, cache, 0), planted);
   // The same size, new content: the write changes the ctime (and mtime), so it is hashed again.
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  std::ofstream(file) << "version two";
-  EXPECT_EQ(cached_file_sha256(file, cache), sha256_hex("version two"));
+  // (Rewritten until the change time moves: at once here, up to 2 s on a coarse file system.)
+  const auto changed_at = [&] {
+    struct stat st {};
+    ::stat(file.c_str(), &st);
+    return std::make_pair(st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+  };
+  const auto first_change = changed_at();
+  for (int tries = 0; tries < 300 && changed_at() == first_change; ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::ofstream(file) << "version two";
+  }
+  ASSERT_NE(changed_at(), first_change);
+  EXPECT_EQ(cached_file_sha256(file, cache, 0), sha256_hex("version two"));
   EXPECT_EQ(cache_entries(cache).size(), 2u);
   // A damaged entry is a miss, not a digest.
   for (const auto& e : cache_entries(cache)) std::ofstream(e) << "garbage\n";
-  EXPECT_EQ(cached_file_sha256(file, cache), sha256_hex("version two"));
+  EXPECT_EQ(cached_file_sha256(file, cache, 0), sha256_hex("version two"));
   // No cache: plain hashing; an unwritable cache: plain hashing too.
   EXPECT_EQ(cached_file_sha256(file, ""), sha256_hex("version two"));
-  EXPECT_EQ(cached_file_sha256(file, file + "/not_a_dir"), sha256_hex("version two"));
+  EXPECT_EQ(cached_file_sha256(file, file + "/not_a_dir", 0), sha256_hex("version two"));
 }
 
 TEST(DigestCache, DirectoryComesFromTheEnvironment) {
