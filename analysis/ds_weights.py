@@ -1,6 +1,6 @@
 """The DS weights of the consistent candidates (D_c) split by correct / wrong answer, and the share
 of correct answers per DS-weight interval, the paper's finding that correct answers concentrate at
-low DS weight yet appear at every level (docs/IWSI.md section 6). Without gold answers
+low DS weight yet appear at every level (../shared/docs/IWSI.md section 6). Without gold answers
 (`correct` = -1) only the distribution is shown. It does not recompute any weight."""
 import numpy as np
 

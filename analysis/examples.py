@@ -1,6 +1,6 @@
 """For a few questions, the consistent rationale with the lowest DS weight next to the one with the
 highest, to read what high distribution-shift extent looks like (the paper's redundant / jumping /
-spurious rationales, docs/IWSI.md section 6). Questions are those whose consistent candidates'
+spurious rationales, ../shared/docs/IWSI.md section 6). Questions are those whose consistent candidates'
 DS weights spread the most. Only the rows shown are read from the text columns."""
 import numpy as np
 

@@ -1,7 +1,7 @@
 """Loss distributions under the base model: the valid set, all consistent candidates (D_c) and the
 candidates each IWSI selection kept, as normalized histograms on shared bins (no kernel smoothing),
 with a summary table. The finding to see: the kept candidates' losses move toward the valid set's
-(docs/IWSI.md section 6). Losses come from the weights file; nothing is re-scored."""
+(../shared/docs/IWSI.md section 6). Losses come from the weights file; nothing is re-scored."""
 import numpy as np
 
 from report_doc import Table, new_figure

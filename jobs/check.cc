@@ -65,7 +65,7 @@ int run(const JobContext& context) {
 
   // Read back a share that this rank did not write.
   H5Id file = open_output_for_read(path, "iwsi.check", 1);
-  H5Id table = h5_group(H5Gopen2(file, "rows", H5P_DEFAULT), "rows");
+  H5Id table = open_table(file, "rows");
   const int64_t total = column_rows(table, "index");
   const ShardRange share = shard_of(total, context.world.size() - 1 - rank, context.world.size());
   const auto read_index = read_column<int64_t>(table, "index", share.begin, share.end);

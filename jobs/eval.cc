@@ -1,4 +1,4 @@
-// `iwsi eval`: accuracy of a model on a split (docs/IWSI.md section 1 step 6): greedy decoding with
+// `iwsi eval`: accuracy of a model on a split (../shared/docs/IWSI.md section 1 step 6): greedy decoding with
 // the few-shot prompt, answers extracted (section 4) and compared with the gold ones, one row per
 // question into an "iwsi.eval" file. The model is the base model, the base model plus a LoRA adapter
 // (--eval.adapter), or a merged model (just --model.path). The split is cut into fixed chunks of

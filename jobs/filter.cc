@@ -1,4 +1,4 @@
-// `iwsi filter`: the training set of one strategy (docs/IWSI.md sections 3 and 5) from a candidate
+// `iwsi filter`: the training set of one strategy (../shared/docs/IWSI.md sections 3 and 5) from a candidate
 // file and, for iwsi / iwsi-w, its weights file; the k-percentile rule is exact and the same for
 // any rank count (every rank computes the whole selection; ranks only share the writing).
 // Output: the kept candidate rows with their training weights and a summary (schema iwsi.selection).

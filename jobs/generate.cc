@@ -1,5 +1,5 @@
 // `iwsi generate`: m chain-of-thought samples for every question of the unlabeled pool, answers
-// extracted and voted (docs/IWSI.md section 1, steps 1-2), into one candidate file.
+// extracted and voted (../shared/docs/IWSI.md section 1, steps 1-2), into one candidate file.
 // The pool is cut into fixed chunks that ranks claim dynamically; each finished chunk is kept in a
 // work directory, so a killed job resumes where it stopped. Chunks do not depend on the rank that
 // computes them, and they are merged in order, so the output is the same for any rank count.

@@ -1,4 +1,4 @@
-// `iwsi judge`: the `self` baseline's scores (docs/IWSI.md section 5). The base model reads each
+// `iwsi judge`: the `self` baseline's scores (../shared/docs/IWSI.md section 5). The base model reads each
 // self-consistent candidate after its question, then a request to rate it 0-10 ending in
 // "Score:"; the expected score over the next-token probabilities of "0" .. "10" is the
 // candidate's self score. D_c is cut into fixed chunks like `iwsi weigh`, so the file is

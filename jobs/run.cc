@@ -13,6 +13,7 @@
 
 #include "core/log.h"
 #include "job.h"
+#include "pipeline/eval_file.h"
 #include "pipeline/selection_file.h"
 #include "runtime/stop_signal.h"
 #include "store/attributes.h"
@@ -147,13 +148,13 @@ void write_accuracy_table(const std::string& dir, const std::vector<std::pair<st
   for (const auto& [name, suffix] : cells) {
     std::string kept = "-", k = "-";
     if (name != "base") {
-      H5Id selection = h5_file(H5Fopen((dir + "/select_" + suffix + ".h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "select");
+      H5Id selection = open_output_for_read(dir + "/select_" + suffix + ".h5", kSelectionSchema, kSelectionVersion);
       kept = std::to_string(int_attribute(selection, "kept"));
       if (uses_k(name)) k = cat(double_attribute(selection, "k"));
     }
     char accuracy[32] = "- (empty training set)";
     if (kept != "0") {
-      H5Id eval = h5_file(H5Fopen((dir + "/eval_" + suffix + ".h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "eval");
+      H5Id eval = open_output_for_read(dir + "/eval_" + suffix + ".h5", kEvalSchema, kEvalVersion);
       std::snprintf(accuracy, sizeof accuracy, "%.1f", double_attribute(eval, "accuracy"));
     }
     table << "| " << name << " | " << k << " | " << kept << " | " << accuracy << " |\n";

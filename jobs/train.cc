@@ -1,4 +1,4 @@
-// `iwsi train`: fine-tuning on the kept samples of a selection (docs/IWSI.md section 1 step 5), or
+// `iwsi train`: fine-tuning on the kept samples of a selection (../shared/docs/IWSI.md section 1 step 5), or
 // on GSM8K-format human solutions; LoRA on a frozen base (default) or every weight (`full`, from a
 // base model or from scratch). Data parallel over the ranks with exact resume from checkpoints.
 // Writes the adapter (PEFT layout) or the model (HF layout + tokenizer files), then train.h5, the

@@ -1,4 +1,4 @@
-// `iwsi weigh`: the DS weight of every self-consistent candidate (docs/IWSI.md sections 2-3 step 3).
+// `iwsi weigh`: the DS weight of every self-consistent candidate (../shared/docs/IWSI.md sections 2-3 step 3).
 // The base model scores each candidate in D_c and each valid sample with the per-sample answer loss;
 // the valid mean comes from an exact all-reduce of (sum, count); w' = mean / loss and
 // w_DS = max(w', 1/w'). Work is cut into fixed chunks of samples, each scored in one batch, and

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/sha256.h"
@@ -52,16 +53,13 @@ void store(const fs::path& dir, const fs::path& entry, const std::string& key, c
   static std::atomic<bool> warned{false};
   std::error_code ec;
   fs::create_directories(dir, ec);
-  const std::string tmp = entry.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp);
-    out << kFormat << '\n' << key << '\n' << digest << '\n';
-    if (!out.good()) ec = std::make_error_code(std::errc::io_error);
-  }
-  if (!ec) fs::rename(tmp, entry, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    if (!warned.exchange(true))
+  try {
+    // Two jobs storing the same entry at once may interleave in the temp file: the result fails
+    // lookup()'s checks and is a miss, never a wrong digest.
+    write_file_atomically(entry.string(), cat(kFormat, '\n', key, '\n', digest, '\n'));
+  } catch (const Error&) {
+    // (A rename lost to such a concurrent store is no reason to warn; an unwritable directory is.)
+    if (::access(dir.c_str(), W_OK) != 0 && !warned.exchange(true))
       log_warn("digest cache ", dir.string(), " is not writable; input files are hashed on every run "
                "(set IWSI_DIGEST_CACHE to a writable directory, or to off)");
   }

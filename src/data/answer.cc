@@ -1,4 +1,4 @@
-// Final-answer extraction (docs/IWSI.md section 4); see answer.h for the contract.
+// Final-answer extraction (../shared/docs/IWSI.md section 4); see answer.h for the contract.
 // Works on bytes: every character that matters (digits, signs, '=', '(', letters) is ASCII,
 // and multi-byte UTF-8 text around them is passed over untouched.
 #include "data/answer.h"

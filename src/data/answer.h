@@ -1,4 +1,4 @@
-// Final-answer extraction from model or human text, exactly as docs/IWSI.md section 4:
+// Final-answer extraction from model or human text, exactly as ../shared/docs/IWSI.md section 4:
 // numbers after the last "the answer is" (the "=" rule, thousands separators, signs, decimals,
 // "$" and units handled) and choice letters "(B)". Answers come back in canonical form so that
 // plain string equality is the vote and the accuracy test. Deliberately no truncation to int

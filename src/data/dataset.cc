@@ -12,7 +12,7 @@ namespace {
 constexpr int64_t kRest = -1;  // valid: every labeled record left after the pool
 constexpr int64_t kAll = -1;   // test: the whole test file
 
-// The paper's sizes where it states them (docs/IWSI.md, the paper code's DATASET_SPLIT), else
+// The paper's sizes where it states them (../shared/docs/IWSI.md, the paper code's DATASET_SPLIT), else
 // about 95% of the labeled file as pool and the rest as valid. Reasons in src/data/README.md.
 struct SplitDefaults {
   int64_t pool, valid, test;

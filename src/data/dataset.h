@@ -1,6 +1,6 @@
 // load_dataset: a named dataset read from its files and split into few-shot exemplars, the
 // unlabeled question pool, the small labeled valid set and the test set, with the paper's
-// sizes by default (docs/IWSI.md sections 1, 6, 7; the choices made are in src/data/README.md).
+// sizes by default (../shared/docs/IWSI.md sections 1, 6, 7; the choices made are in src/data/README.md).
 // Deliberately takes paths as arguments (never the environment) and does no logging.
 #pragma once
 

@@ -1,5 +1,5 @@
 // The plain records every dataset is turned into: one Example per question, grouped into the
-// pool / valid / test / exemplar splits of the IWSI pipeline (docs/IWSI.md section 1).
+// pool / valid / test / exemplar splits of the IWSI pipeline (../shared/docs/IWSI.md section 1).
 // Only data here: reading files lives in dataset.h, prompt text in prompt.h, answer parsing in
 // answer.h. Deliberately no tokenization and nothing model-specific.
 #pragma once

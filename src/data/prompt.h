@@ -1,4 +1,4 @@
-// The prompt texts of docs/IWSI.md sections 1 and 7, in one place so generation, scoring,
+// The prompt texts of ../shared/docs/IWSI.md sections 1 and 7, in one place so generation, scoring,
 // training and evaluation agree byte for byte:
 //   generation / evaluation: few-shot prefix + "Q: " + q + "\nA: "
 //   training and DS loss:    "Q: " + q + "\nA: " (+ rationale), never with exemplars.

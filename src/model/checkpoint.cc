@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "model/safetensors.h"
 #include "model/torch_compat.h"
@@ -176,17 +177,6 @@ std::vector<std::pair<std::string, torch::Tensor>> llama_named_tensors(const Lla
 
 namespace {
 
-void write_json_atomically(const nlohmann::json& j, const fs::path& path) {
-  const std::string tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << j.dump(2) << "\n";
-    IWSI_CHECK(out.good(), "save_llama: write error on ", tmp);
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  IWSI_CHECK(!ec, "save_llama: cannot rename ", tmp, " to ", path.string(), ": ", ec.message());
-}
 
 // Weight files a previous save left that the new one does not write: a directory must load as what
 // was just saved, never as a mix.
@@ -238,15 +228,15 @@ void save_llama(const Llama& model, const std::string& dir, torch::ScalarType fi
       written.insert(name);
     }
     // The index last: a reader that finds it finds every shard it names complete.
-    write_json_atomically({{"metadata", {{"total_size", total_bytes}}}, {"weight_map", weight_map}},
-                          fs::path(dir) / "model.safetensors.index.json");
+    const nlohmann::json index = {{"metadata", {{"total_size", total_bytes}}}, {"weight_map", weight_map}};
+    write_file_atomically((fs::path(dir) / "model.safetensors.index.json").string(), index.dump(2) + "\n");
     written.insert("model.safetensors.index.json");
   }
   remove_stale_weights(dir, written);
 
   nlohmann::json config = model.config.to_json();
   config["torch_dtype"] = dtype_name(file_dtype);
-  write_json_atomically(config, fs::path(dir) / "config.json");
+  write_file_atomically((fs::path(dir) / "config.json").string(), config.dump(2) + "\n");
 }
 
 }  // namespace iwsi

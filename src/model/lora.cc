@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "model/checkpoint.h"
 #include "model/invariant_linear.h"
@@ -89,17 +90,6 @@ void require_no_adapters(const Llama& model, const std::string& where) {
       IWSI_CHECK(!(layer.*m.member).lora, where, ": the model already has LoRA adapters (merge_lora them first)");
 }
 
-void write_text_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << text;
-    IWSI_CHECK(out.good(), "write error on ", tmp);
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  IWSI_CHECK(!ec, "cannot rename ", tmp, " to ", path, ": ", ec.message());
-}
 
 // PEFT writes an integral alpha as an int; keep that spelling so the file reads as PEFT's own.
 json number_json(double value) {
@@ -262,7 +252,7 @@ void save_lora_adapter(const Llama& model, const LoraConfig& config, const std::
             {"modules_to_save", nullptr},
             {"use_rslora", false},
             {"init_lora_weights", true}};
-  write_text_atomically((fs::path(dir) / kConfigFile).string(), j.dump(2) + "\n");
+  write_file_atomically((fs::path(dir) / kConfigFile).string(), j.dump(2) + "\n");
 }
 
 LoraConfig load_lora_adapter(Llama& model, const std::string& dir) {

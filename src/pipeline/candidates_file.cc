@@ -14,13 +14,7 @@ void extend(std::vector<T>& into, const std::vector<T>& from) {
 
 // Opens /name, creating it (collectively, unless one rank writes alone) when missing.
 H5Id table_for_writing(hid_t file, const char* name) {
-  if (has_column(file, name)) return h5_group(H5Gopen2(file, name, H5P_DEFAULT), std::string("opening ") + name);
-  return h5_group(create_table(file, name), name);
-}
-
-H5Id table_for_reading(hid_t file, const char* name) {
-  if (!has_column(file, name)) fail(h5_name(file), " has no table /", name);
-  return h5_group(H5Gopen2(file, name, H5P_DEFAULT), std::string("opening table ") + name);
+  return has_column(file, name) ? open_table(file, name) : h5_group(create_table(file, name), name);
 }
 
 }  // namespace
@@ -108,7 +102,7 @@ void write_answer_rows(hid_t file, const AnswerRows& rows, Writers writers) {
 }
 
 QuestionRows read_question_rows(hid_t file, int64_t begin, int64_t end) {
-  H5Id table = table_for_reading(file, "questions");
+  H5Id table = open_table(file, "questions");
   QuestionRows rows;
   rows.question_index = read_column<int64_t>(table, "question_index", begin, end);
   rows.id = read_ragged_column<char>(table, "id", begin, end);
@@ -118,7 +112,7 @@ QuestionRows read_question_rows(hid_t file, int64_t begin, int64_t end) {
 }
 
 CandidateRows read_candidate_rows(hid_t file, int64_t begin, int64_t end) {
-  H5Id table = table_for_reading(file, "candidates");
+  H5Id table = open_table(file, "candidates");
   CandidateRows rows;
   rows.question_index = read_column<int64_t>(table, "question_index", begin, end);
   rows.sample_index = read_column<int32_t>(table, "sample_index", begin, end);
@@ -131,7 +125,7 @@ CandidateRows read_candidate_rows(hid_t file, int64_t begin, int64_t end) {
 }
 
 VoteRows read_vote_rows(hid_t file, int64_t begin, int64_t end) {
-  H5Id table = table_for_reading(file, "questions");
+  H5Id table = open_table(file, "questions");
   VoteRows rows;
   rows.gold = read_ragged_column<char>(table, "gold", begin, end);
   rows.majority = read_ragged_column<char>(table, "majority", begin, end);
@@ -143,7 +137,7 @@ VoteRows read_vote_rows(hid_t file, int64_t begin, int64_t end) {
 }
 
 AnswerRows read_answer_rows(hid_t file, int64_t begin, int64_t end) {
-  H5Id table = table_for_reading(file, "candidates");
+  H5Id table = open_table(file, "candidates");
   AnswerRows rows;
   rows.answer = read_ragged_column<char>(table, "answer", begin, end);
   rows.parsed = read_column<int8_t>(table, "parsed", begin, end);
@@ -153,12 +147,12 @@ AnswerRows read_answer_rows(hid_t file, int64_t begin, int64_t end) {
 }
 
 int64_t question_count(hid_t file) {
-  H5Id table = table_for_reading(file, "questions");
+  H5Id table = open_table(file, "questions");
   return column_rows(table, "question_index");
 }
 
 int64_t candidate_count(hid_t file) {
-  H5Id table = table_for_reading(file, "candidates");
+  H5Id table = open_table(file, "candidates");
   return column_rows(table, "question_index");
 }
 

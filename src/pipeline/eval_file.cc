@@ -32,8 +32,7 @@ void write_eval_rows(hid_t file, const EvalRows& rows) {
 }
 
 EvalRows read_eval_rows(hid_t file, int64_t begin, int64_t end) {
-  IWSI_CHECK(has_column(file, "questions"), h5_name(file), " has no table /questions");
-  H5Id table = h5_group(H5Gopen2(file, "questions", H5P_DEFAULT), "opening table questions");
+  H5Id table = open_table(file, "questions");
   EvalRows rows;
   rows.question_index = read_column<int64_t>(table, "question_index", begin, end);
   rows.id = read_ragged_column<char>(table, "id", begin, end);

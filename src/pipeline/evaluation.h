@@ -1,4 +1,4 @@
-// Evaluation (docs/IWSI.md section 1 step 6) on a run of questions: the few-shot prompt, one greedy
+// Evaluation (../shared/docs/IWSI.md section 1 step 6) on a run of questions: the few-shot prompt, one greedy
 // continuation each, cut at the stop strings, the final answer extracted (section 4) and compared
 // with the gold answer. A pure function of the questions, the model and the settings, so a run
 // gives the same rows whichever rank computes it. No MPI and no files here (eval_file.h).

@@ -1,4 +1,4 @@
-// Generation for the IWSI pipeline (docs/IWSI.md section 1, steps 1-2) on a run of pool questions:
+// Generation for the IWSI pipeline (../shared/docs/IWSI.md section 1, steps 1-2) on a run of pool questions:
 // the few-shot CoT prompt, m samples each, cut at the stop string, answers extracted, and the
 // self-consistency vote per question. A pure function of the questions, the model and the
 // settings, so a chunk gives the same rows whichever rank computes it. No MPI and no files here.

@@ -12,8 +12,7 @@ void write_self_scores(hid_t file, const std::vector<double>& self_score) {
 }
 
 std::vector<double> read_self_scores(hid_t file) {
-  IWSI_CHECK(has_column(file, "candidates"), h5_name(file), " has no table /candidates");
-  H5Id table = h5_group(H5Gopen2(file, "candidates", H5P_DEFAULT), "opening table candidates");
+  H5Id table = open_table(file, "candidates");
   return read_column<double>(table, "self_score");
 }
 

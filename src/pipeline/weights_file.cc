@@ -19,15 +19,13 @@ void write_valid_rows(hid_t file, const ValidRows& rows) {
 }
 
 WeightRows read_weight_rows(hid_t file, int64_t begin, int64_t end) {
-  IWSI_CHECK(has_column(file, "candidates"), h5_name(file), " has no table /candidates");
-  H5Id table = h5_group(H5Gopen2(file, "candidates", H5P_DEFAULT), "opening table candidates");
+  H5Id table = open_table(file, "candidates");
   return {read_column<double>(table, "loss", begin, end), read_column<double>(table, "w_prime", begin, end),
           read_column<double>(table, "w_ds", begin, end)};
 }
 
 ValidRows read_valid_rows(hid_t file) {
-  IWSI_CHECK(has_column(file, "valid"), h5_name(file), " has no table /valid");
-  H5Id table = h5_group(H5Gopen2(file, "valid", H5P_DEFAULT), "opening table valid");
+  H5Id table = open_table(file, "valid");
   return {read_ragged_column<char>(table, "id"), read_column<double>(table, "loss")};
 }
 

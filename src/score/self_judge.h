@@ -1,4 +1,4 @@
-// The `self` baseline's judgement (docs/IWSI.md section 5): the base model reads a question, one
+// The `self` baseline's judgement (../shared/docs/IWSI.md section 5): the base model reads a question, one
 // of its own answers and a request to rate it, and its next-token distribution after "Score:" is
 // read over the tokens "0" .. "10". The expected score, probability-weighted over those tokens
 // and renormalised to them, is the sample's self score. No model here: the text, its token ids and

@@ -1,4 +1,4 @@
-// The DS (distribution-shift) weight of docs/IWSI.md section 3, with the optional caps of the
+// The DS (distribution-shift) weight of ../shared/docs/IWSI.md section 3, with the optional caps of the
 // paper's code and the one-sided variants of section 2:
 //   w' = Lbar_v / L(x),  w_DS = max(w', 1/w')  (>= 1; larger = more shifted).
 // Pure arithmetic on losses computed elsewhere; deliberately no model and no MPI.

@@ -1,4 +1,4 @@
-// The exact percentile rule of docs/IWSI.md section 3: sort all candidates by
+// The exact percentile rule of ../shared/docs/IWSI.md section 3: sort all candidates by
 // (score, question_index, sample_index) and keep the first floor(k/100 * n) (at least 1 when
 // n > 0). The (question, sample) tie-break makes the result a function of the candidate set
 // alone -- independent of input order and hence of how many MPI ranks produced it.

@@ -1,4 +1,4 @@
-// The selection strategies of docs/IWSI.md section 5; see strategy.h. Every strategy except
+// The selection strategies of ../shared/docs/IWSI.md section 5; see strategy.h. Every strategy except
 // "none" starts from D_c (the consistent rows); the percentile ones then apply the exact rule
 // of percentile.h to one score per row.
 #include "select/strategy.h"

@@ -1,4 +1,4 @@
-// The selection strategies of docs/IWSI.md section 5 on a table of per-sample facts:
+// The selection strategies of ../shared/docs/IWSI.md section 5 on a table of per-sample facts:
 // none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w -> the rows to train on, a training
 // weight per row (1 except iwsi-w) and a summary (kept count, sigma_k, question coverage,
 // share correct). Pure functions on plain vectors; deliberately no MPI, model or files --

@@ -1,4 +1,4 @@
-// Self-consistency for one question (docs/IWSI.md section 1 step 2): the majority answer over
+// Self-consistency for one question (../shared/docs/IWSI.md section 1 step 2): the majority answer over
 // the parsable samples (ties -> the answer seen first), how many agree, and the normalized
 // answer entropy used by the entropy baseline (section 5). Pure function of the answers;
 // deliberately no knowledge of where the samples came from.

@@ -106,6 +106,12 @@ void write_ragged_column(hid_t table, const std::string& name, const Ragged<T>& 
 
 bool has_column(hid_t table, const std::string& name) { return H5Lexists(table, name.c_str(), H5P_DEFAULT) > 0; }
 
+H5Id open_table(hid_t file, const std::string& name) {
+  IWSI_CHECK(has_column(file, name), h5_name(file), " has no table /", name,
+             " (a file of another kind or version, or incomplete?)");
+  return h5_group(H5Gopen2(file, name.c_str(), H5P_DEFAULT), "opening table /" + name + " of " + h5_name(file));
+}
+
 int64_t column_rows(hid_t table, const std::string& name) {
   const std::string what = where(table, name);
   IWSI_CHECK(has_column(table, name), "missing ", what);

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "store/h5.h"
 #include "store/ragged.h"
 
 namespace iwsi {
@@ -39,5 +40,7 @@ Ragged<T> read_ragged_column(hid_t table, const std::string& name, int64_t begin
 
 // A group for a table; creating it is collective.
 hid_t create_table(hid_t file, const std::string& name);  // returns an open group (caller closes: wrap in H5Id)
+// The table /name of an open file, for reading; throws naming the file when it has no such table.
+H5Id open_table(hid_t file, const std::string& name);
 
 }  // namespace iwsi

@@ -1,4 +1,4 @@
-// Rationale styles of the synthetic task (shared/docs/DEMO.md; the high-DSE kinds of docs/IWSI.md
+// Rationale styles of the synthetic task (shared/docs/DEMO.md; the high-DSE kinds of ../shared/docs/IWSI.md
 // section 6) and the GSM8K-format answer field that carries them, so the real loaders read them:
 //   clean      one equation per step: "7 + 5 = 12 . 12 - 3 = 9 ."
 //   jumping    no steps: the answer stated directly

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/rationale.h"
 #include "synth/vocabulary.h"
@@ -68,18 +69,6 @@ void check_covered(const SynthRecord& record, const std::set<std::string>& vocab
                "' that is not in the task's vocabulary (a grammar word missing from synth_vocabulary())");
 }
 
-void write_file(const fs::path& path, const std::string& text) {
-  const fs::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    IWSI_CHECK(out.good(), "synth: cannot write ", temporary.string());
-  }
-  std::error_code ec;
-  fs::rename(temporary, path, ec);
-  IWSI_CHECK(!ec, "synth: cannot rename ", temporary.string(), " to ", path.string(), ": ", ec.message());
-}
 
 std::string jsonl(const std::vector<SynthRecord>& records) {
   std::string text;
@@ -186,17 +175,17 @@ void write_synth_task(const SynthTask& task, const std::string& dir) {
   IWSI_CHECK(!ec && fs::is_directory(dir), "option --synth.output_dir=", dir, ": cannot create the directory",
              ec ? ": " + ec.message() : "");
   const fs::path root(dir);
-  write_file(root / "train.jsonl", jsonl(task.train));
-  write_file(root / "pool.jsonl", jsonl(task.pool));
-  write_file(root / "valid.jsonl", jsonl(task.valid));
-  write_file(root / "test.jsonl", jsonl(task.test));
-  write_file(root / "tokenizer.json", synth_tokenizer_json(vocabulary).dump(1) + "\n");
-  write_file(root / "tokenizer_config.json", synth_tokenizer_config_json().dump(2) + "\n");
-  write_file(root / "generation_config.json", synth_generation_config_json().dump(2) + "\n");
+  write_file_atomically((root / "train.jsonl").string(), jsonl(task.train));
+  write_file_atomically((root / "pool.jsonl").string(), jsonl(task.pool));
+  write_file_atomically((root / "valid.jsonl").string(), jsonl(task.valid));
+  write_file_atomically((root / "test.jsonl").string(), jsonl(task.test));
+  write_file_atomically((root / "tokenizer.json").string(), synth_tokenizer_json(vocabulary).dump(1) + "\n");
+  write_file_atomically((root / "tokenizer_config.json").string(), synth_tokenizer_config_json().dump(2) + "\n");
+  write_file_atomically((root / "generation_config.json").string(), synth_generation_config_json().dump(2) + "\n");
   const int64_t vocab_size = static_cast<int64_t>(vocabulary.size());
-  write_file(root / "base_config.json", synth_base_model_config_json(vocab_size).dump(2) + "\n");
-  write_file(root / "README.md", readme(task));
-  write_file(root / "task.json", task_description(task, vocab_size).dump(2) + "\n");
+  write_file_atomically((root / "base_config.json").string(), synth_base_model_config_json(vocab_size).dump(2) + "\n");
+  write_file_atomically((root / "README.md").string(), readme(task));
+  write_file_atomically((root / "task.json").string(), task_description(task, vocab_size).dump(2) + "\n");
 }
 
 }  // namespace iwsi

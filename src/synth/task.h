@@ -22,7 +22,7 @@ struct SynthOptions {
   int64_t train_size = 3000, pool_size = 1500, valid_size = 75, test_size = 1000;  // DEMO.md defaults
 };
 
-// Throws naming the option: sizes must be >= 1, and valid at most 5% of pool (docs/IWSI.md section 1).
+// Throws naming the option: sizes must be >= 1, and valid at most 5% of pool (../shared/docs/IWSI.md section 1).
 void check_synth_options(const SynthOptions& options);
 
 struct SynthRecord {

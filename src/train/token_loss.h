@@ -1,5 +1,5 @@
 // The differentiable training loss of one micro-batch: each sample's mean negative log-likelihood
-// of its answer tokens (rationale + EOS) given its prompt, the loss scope `answer` of docs/IWSI.md
+// of its answer tokens (rationale + EOS) given its prompt, the loss scope `answer` of ../shared/docs/IWSI.md
 // section 2. Prompt tokens and padding never count. The lm_head and log-softmax run only on the
 // predicted positions, so a large vocabulary costs (answer tokens x V), not (B x T x V).
 // Deliberately no weighting or batch reduction (the trainer does both) and no tokenization.

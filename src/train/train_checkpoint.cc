@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "dist/on_rank0.h"
 #include "dist/world.h"
@@ -43,17 +44,6 @@ std::string tensors_file_name(int64_t step) {
   return name;
 }
 
-void write_text_file(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << text;
-    IWSI_CHECK(out.good(), "write error on ", tmp.string(), " (disk full?)");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  IWSI_CHECK(!ec, "cannot rename ", tmp.string(), " to ", path.string(), ": ", ec.message());
-}
 
 // Removes every state-*.safetensors (and stale temp file) of `dir` except `keep`.
 void remove_other_tensor_files(const fs::path& dir, const std::string& keep) {
@@ -89,7 +79,7 @@ void save_on_rank0(const fs::path& dir, const std::string& fingerprint, const st
                           {"tensors", tensors_file},
                           {"steps", nlohmann::json::array()}};
   for (const StepRecord& r : steps) state["steps"].push_back(step_to_json(r));
-  write_text_file(dir / kStateFile, state.dump(1) + "\n");  // the commit point
+  write_file_atomically((dir / kStateFile).string(), state.dump(1) + "\n");  // the commit point
   remove_other_tensor_files(dir, tensors_file);
 }
 

@@ -15,28 +15,19 @@
 #include "store/output_file.h"
 
 namespace iwsi {
-namespace {
-
-
-H5Id open_table(hid_t file, const std::string& path, const std::string& name) {
-  IWSI_CHECK(has_column(file, name), path, " has no table /", name);
-  return h5_group(H5Gopen2(file, name.c_str(), H5P_DEFAULT), "opening table /" + name + " of " + path);
-}
-
-}  // namespace
 
 std::vector<TrainingText> selected_candidate_texts(const std::string& candidates_path,
                                                    const std::string& selection_path) {
   H5Id selection_file = open_output_for_read(selection_path, kSelectionSchema, kSelectionVersion);
-  H5Id kept = open_table(selection_file, selection_path, "kept");
+  H5Id kept = open_table(selection_file, "kept");
   const std::vector<int64_t> rows = read_column<int64_t>(kept, "row");
   const std::vector<int64_t> kept_questions = read_column<int64_t>(kept, "question_index");
   const std::vector<int64_t> kept_samples = read_column<int64_t>(kept, "sample_index");
   const std::vector<double> weights = read_column<double>(kept, "weight");
 
   H5Id candidates_file = open_output_for_read(candidates_path, kCandidatesSchema, kCandidatesVersion);
-  H5Id candidates = open_table(candidates_file, candidates_path, "candidates");
-  H5Id questions = open_table(candidates_file, candidates_path, "questions");
+  H5Id candidates = open_table(candidates_file, "candidates");
+  H5Id questions = open_table(candidates_file, "questions");
   const std::vector<int64_t> question_of = read_column<int64_t>(candidates, "question_index");
   const std::vector<int32_t> sample_of = read_column<int32_t>(candidates, "sample_index");
   const TextColumn texts = read_ragged_column<char>(candidates, "text");

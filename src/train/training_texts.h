@@ -1,7 +1,7 @@
 // The texts fine-tuning trains on, as (prompt, answer, weight) triples in a fixed order, from one of
 // two sources: the rows a selection file (iwsi filter) keeps from a candidate file (iwsi generate),
 // or a GSM8K-format JSON Lines file of human solutions (to make a base model by full fine-tuning).
-// Prompts are training_prompt() ("Q: q\nA: "), never with few-shot exemplars (docs/IWSI.md step 5).
+// Prompts are training_prompt() ("Q: q\nA: "), never with few-shot exemplars (../shared/docs/IWSI.md step 5).
 // Deliberately no tokenization (training_set.h) and no model.
 #pragma once
 

@@ -1,6 +1,7 @@
 # `analysis/report.py` on a real two-cell sweep: candidates from real GSM8K solutions, the real
-# `iwsi weigh` (stories260K) and `iwsi filter` (iwsi at k = 50 and 80, lmsi); train and eval files,
-# whose jobs do not exist yet, are written here with h5py exactly per docs/SCHEMA.md. The cells use
+# `iwsi weigh` (stories260K) and `iwsi filter` (iwsi at k = 50 and 80, lmsi); train and eval files are
+# written here with h5py exactly per docs/SCHEMA.md (training a model per cell would make this test slow;
+# the train and eval jobs have their own tests). The cells use
 # the layouts of the run conventions (T0.7: select_iwsi_k50.h5 ...; T1.1: k50/, k80/ subdirectories
 # and the Slurm scripts' filter-lmsi.h5, train-lmsi/, eval-lmsi.h5).
 # Every number the report writes is checked against a computation of our own from the HDF5 files;

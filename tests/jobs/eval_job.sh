@@ -17,7 +17,7 @@ check "1 and 2 ranks give bit-identical rows" "$PY" tests/jobs/same_data.py "$WO
 check "1 and 3 ranks give bit-identical rows" "$PY" tests/jobs/same_data.py "$WORK/e1.h5" "$WORK/e3.h5" questions
 check "the log states the accuracy" grep -q "eval: accuracy 0% (0 of 10 correct) on gsm8k test" "$WORK/e3.log"
 
-# The extraction rule of docs/IWSI.md section 4, written again from the text of the rule.
+# The extraction rule of ../shared/docs/IWSI.md section 4, written again from the text of the rule.
 cat >"$WORK/extract.py" <<'PY'
 import re
 from decimal import Decimal

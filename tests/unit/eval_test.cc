@@ -1,5 +1,5 @@
 // Evaluation (src/pipeline/evaluation.h, eval_file.h): how one generated text is scored (the
-// extraction rule of docs/IWSI.md section 4 against the gold answer), greedy settings, and a run
+// extraction rule of ../shared/docs/IWSI.md section 4 against the gold answer), greedy settings, and a run
 // of questions through stories260K: rows in question order, each scored from its own text, the
 // same rows when run again.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Answer extraction (docs/IWSI.md section 4): the rule on hand-written cases, a round trip over
+// Answer extraction (../shared/docs/IWSI.md section 4): the rule on hand-written cases, a round trip over
 // every GSM8K record (8,792) and over the formatted rationales of the multiple-choice datasets.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Selection (docs/IWSI.md sections 1-3 and 5): majority vote and entropy, DS weights, the exact
+// Selection (../shared/docs/IWSI.md sections 1-3 and 5): majority vote and entropy, DS weights, the exact
 // percentile rule, and every strategy on a small table whose results are worked out by hand.
 #include <gtest/gtest.h>
 
