@@ -13,13 +13,14 @@
 #include "dist/shard.h"
 #include "job.h"
 #include "model/lora.h"
+#include "model/lora_adapter_file.h"
 #include "options.h"
 #include "pipeline/eval_file.h"
 #include "pipeline/evaluation.h"
 #include "store/attributes.h"
 #include "store/output_claim.h"
 #include "store/output_file.h"
-#include "train/train_file.h"
+#include "pipeline/train_file.h"
 
 namespace iwsi {
 namespace jobs::eval {  // named, not anonymous: jobs/ compiles as one unity file

@@ -12,10 +12,11 @@
 #include "job.h"
 #include "model/checkpoint.h"
 #include "model/lora.h"
+#include "model/lora_adapter_file.h"
 #include "model/torch_compat.h"
 #include "store/output_claim.h"
 #include "store/provenance.h"
-#include "train/train_file.h"
+#include "pipeline/train_file.h"
 
 namespace iwsi {
 namespace jobs::merge {  // named, not anonymous: jobs/ compiles as one unity file

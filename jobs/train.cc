@@ -12,6 +12,7 @@
 #include "job.h"
 #include "model/checkpoint.h"
 #include "model/lora.h"
+#include "model/lora_adapter_file.h"
 #include "model/torch_compat.h"
 #include "options.h"
 #include "pipeline/selection_file.h"
@@ -21,7 +22,7 @@
 #include "store/output_file.h"
 #include "train/fingerprint.h"
 #include "train/train_checkpoint.h"
-#include "train/train_file.h"
+#include "pipeline/train_file.h"
 #include "train/trainer.h"
 #include "train/training_set.h"
 

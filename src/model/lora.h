@@ -1,6 +1,6 @@
-// LoRA on the Llama decoder's projections, with PEFT's names, initialization, scaling and files:
-// add trainable low-rank adapters, list them for an optimizer, save/load them as a PEFT adapter
-// directory (adapter_config.json + adapter_model.safetensors), merge them into the base weights.
+// LoRA on the Llama decoder's projections, with PEFT's names, initialization and scaling: add
+// trainable low-rank adapters, list them for an optimizer, merge them into the base weights. Saving
+// and loading them as PEFT adapter directories: lora_adapter_file.h.
 // The adapted forward itself is linear() in llama.cc, which calls lora_delta() below.
 // Deliberately not here: the training loop, optimizers, losses; no other PEFT method or variant
 // (DoRA, rank/alpha patterns, modules_to_save, bias training) - such adapters are rejected by name.
@@ -49,17 +49,6 @@ void add_lora(Llama& model, const LoraConfig& config, uint64_t seed);
 // ...mlp.gate_proj.lora_B.weight), ordered by layer, then module (q,k,v,o,gate,up,down), then A before B.
 // The tensors are the model's own (the leaves an optimizer updates).
 std::vector<std::pair<std::string, torch::Tensor>> lora_parameters(const Llama& model);
-
-// Writes `dir`/adapter_config.json (PEFT's LoRA fields) and `dir`/adapter_model.safetensors (float32),
-// each under a temp name renamed when complete. The model's adapters must be the ones `config` describes.
-void save_lora_adapter(const Llama& model, const LoraConfig& config, const std::string& dir,
-                       const std::string& base_model_path);
-
-// Reads a PEFT LoRA adapter directory into `model` (which must have no adapters yet). Strict: a
-// missing directory or file, an unsupported PEFT option, a target the model does not have, a tensor
-// missing, unexpected or of the wrong shape (an adapter for another base) -> iwsi::Error naming the
-// file and the field/tensor/module. Returns the adapter's config.
-LoraConfig load_lora_adapter(Llama& model, const std::string& dir);
 
 // W += scale * B A for every adapted projection (in float32, or float64 for a float64 model, then
 // rounded once to W's dtype), then removes the adapters. W gets a new tensor: models sharing the old

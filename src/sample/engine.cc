@@ -14,7 +14,7 @@
 #include "core/log.h"
 #include "sample/logit_summary.h"
 #include "sample/pick.h"
-#include "sample/rng.h"
+#include "core/rng.h"
 #include "sample/stop.h"
 
 namespace iwsi {

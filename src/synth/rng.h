@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "sample/rng.h"  // splitmix64_mix (header-only, torch-free)
+#include "core/rng.h"  // splitmix64_mix (header-only, torch-free)
 
 namespace iwsi {
 

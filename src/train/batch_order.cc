@@ -5,7 +5,7 @@
 
 #include "core/config.h"
 #include "core/error.h"
-#include "sample/rng.h"
+#include "core/rng.h"
 
 namespace iwsi {
 namespace {

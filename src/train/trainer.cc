@@ -15,7 +15,7 @@
 #include "dist/shard.h"
 #include "dist/world.h"
 #include "runtime/stop_signal.h"
-#include "sample/rng.h"
+#include "core/rng.h"
 #include "train/batch_order.h"
 #include "train/train_checkpoint.h"
 

@@ -9,7 +9,7 @@
 
 #include "tokenizer/tokenizer.h"
 #include "train/token_loss.h"
-#include "train/training_texts.h"
+#include "pipeline/training_texts.h"
 
 namespace iwsi {
 

@@ -18,7 +18,7 @@
 #include "model/llama.h"
 #include "sample/engine.h"
 #include "sample/pick.h"
-#include "sample/rng.h"
+#include "core/rng.h"
 #include "sample/stop.h"
 #include "test_paths.h"
 #include "tokenizer/tokenizer.h"

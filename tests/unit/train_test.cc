@@ -25,7 +25,7 @@
 #include "train/token_loss.h"
 #include "train/trainer.h"
 #include "train/training_set.h"
-#include "train/training_texts.h"
+#include "pipeline/training_texts.h"
 
 namespace iwsi {
 namespace {

@@ -1,4 +1,4 @@
-#include "train/training_texts.h"
+#include "pipeline/training_texts.h"
 
 #include <cmath>
 

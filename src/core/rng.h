@@ -1,5 +1,5 @@
-// The random numbers of sampling: a counter-based generator, i.e. a pure hash of
-// (seed, stream, sample index, step) -> uniform in [0, 1). No generator state is shared between
+// The random numbers of sampling, LoRA dropout and the training batch order: a counter-based
+// generator, i.e. a pure hash of (seed, stream, sample index, step) -> uniform in [0, 1). No generator state is shared between
 // rows, so a sample's tokens do not depend on batch composition, batch size, rank count or
 // restarts. The mixing function is splitmix64's finalizer (full avalanche), applied once per key.
 #pragma once

@@ -1,4 +1,4 @@
-#include "train/train_file.h"
+#include "pipeline/train_file.h"
 
 #include <cmath>
 #include <filesystem>
