@@ -58,7 +58,7 @@ std::map<std::pair<int64_t, int64_t>, double> read_rm_scores(const std::string& 
 }
 
 std::vector<CandidateRow> candidate_table(const JobContext& context, hid_t candidates, const InputRecord& candidates_input,
-                                          const std::string& strategy) {
+                                          const StrategyTraits& strategy) {
   const CandidateRows rows = read_candidate_rows(candidates);
   const AnswerRows answers = read_answer_rows(candidates);
   const VoteRows votes = read_vote_rows(candidates);
@@ -73,8 +73,8 @@ std::vector<CandidateRow> candidate_table(const JobContext& context, hid_t candi
     row.question_entropy = votes.entropy[row.question_index];
   }
   const std::string weights_path = context.get<std::string>("filter.weights");
-  if (strategy == "iwsi" || strategy == "iwsi-w") {
-    IWSI_CHECK(!weights_path.empty(), "strategy ", strategy, " needs --filter.weights (the file iwsi weigh writes)");
+  if (strategy.needs_weights) {
+    IWSI_CHECK(!weights_path.empty(), "strategy ", strategy.name, " needs --filter.weights (the file iwsi weigh writes)");
     H5Id weights_file = open_output_for_read(weights_path, kWeightsSchema, kWeightsVersion);
     check_made_from(weights_file, weights_path, candidates_input, "filter.candidates");
     const WeightRows weights = read_weight_rows(weights_file);
@@ -88,7 +88,7 @@ std::vector<CandidateRow> candidate_table(const JobContext& context, hid_t candi
       table[i].ds = DsWeight{weights.w_prime[i], weights.w_ds[i]};
     }
   }
-  if (strategy == "rm") {
+  if (strategy.needs_rm_scores) {
     const std::string path = context.get<std::string>("filter.rm_scores");
     IWSI_CHECK(!path.empty(), "strategy rm needs --filter.rm_scores");
     const auto scores = read_rm_scores(path);
@@ -97,7 +97,7 @@ std::vector<CandidateRow> candidate_table(const JobContext& context, hid_t candi
       if (found != scores.end()) row.rm_score = found->second;
     }
   }
-  if (strategy == "self") {
+  if (strategy.needs_judgments) {
     const std::string path = context.get<std::string>("filter.judgments");
     IWSI_CHECK(!path.empty(), "strategy self needs --filter.judgments (the file iwsi judge writes)");
     H5Id judgments = open_output_for_read(path, kJudgmentsSchema, kJudgmentsVersion);
@@ -142,14 +142,12 @@ void write_selection(const StrategyResult& result, const std::vector<CandidateRo
 
 int run(const JobContext& context) {
   StrategyOptions options;
-  options.name = context.get<std::string>("filter.strategy");
+  options.strategy = parse_strategy(context.get<std::string>("filter.strategy"), "option --filter.strategy");
+  const StrategyTraits& strategy = traits(options.strategy);
   options.k = context.get<double>("filter.k");
   options.weight_cap = context.get<double>("filter.weight_cap");
   check_range("filter.k", options.k, 0, 100, /*low_open=*/true);
   check_range("filter.weight_cap", options.weight_cap, 0, 1e9, /*low_open=*/true);
-  const auto& names = strategy_names();
-  IWSI_CHECK(std::find(names.begin(), names.end(), options.name) != names.end(), "option --filter.strategy=",
-             options.name, " is not a strategy (none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w)");
   const std::string candidates_path = context.get<std::string>("filter.candidates");
   H5Id candidates = open_output_for_read(candidates_path, kCandidatesSchema, kCandidatesVersion);
   std::vector<std::string> inputs = {candidates_path};
@@ -157,17 +155,17 @@ int run(const JobContext& context) {
     if (!context.get<std::string>(name).empty()) inputs.push_back(context.get<std::string>(name));
   const OutputClaim claim = claim_output("filter.output", context.get<std::string>("filter.output"), OutputKind::file, inputs);
   const Provenance provenance = context.provenance(inputs);
-  const std::vector<CandidateRow> table = candidate_table(context, candidates, provenance.inputs.at(0), options.name);
+  const std::vector<CandidateRow> table = candidate_table(context, candidates, provenance.inputs.at(0), strategy);
   const StrategyResult result = select_for_training(table, options);
 
   OutputFile out(context.get<std::string>("filter.output"), kSelectionSchema, kSelectionVersion, provenance);
-  set_attribute(out.id(), "strategy", options.name);
+  set_attribute(out.id(), "strategy", std::string(strategy.name));
   set_attribute(out.id(), "k", options.k);
   set_attribute(out.id(), "candidates_file", candidates_path);
   write_selection(result, table, context.world, out);
   out.commit();
   const SelectionSummary& s = result.summary;
-  log_info0("filter ", options.name, " (k = ", options.k, "): kept ", s.kept, " of ", s.eligible, " eligible (",
+  log_info0("filter ", strategy.name, " (k = ", options.k, "): kept ", s.kept, " of ", s.eligible, " eligible (",
             s.candidates, " candidates), ", s.questions_covered, " questions covered",
             s.sigma_k ? cat(", sigma_k = ", *s.sigma_k) : "",
             s.share_correct ? cat(", ", 100 * *s.share_correct, "% of kept answers correct") : "");

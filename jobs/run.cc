@@ -15,6 +15,7 @@
 #include "job.h"
 #include "pipeline/eval_file.h"
 #include "pipeline/selection_file.h"
+#include "select/strategy.h"
 #include "runtime/stop_signal.h"
 #include "store/attributes.h"
 #include "store/output_file.h"
@@ -136,9 +137,7 @@ int run_stage(const JobContext& run, const Stage& stage) {
   return job.run(context);
 }
 
-bool uses_k(const std::string& strategy) {
-  return strategy == "iwsi" || strategy == "entropy" || strategy == "self" || strategy == "rm";
-}
+bool uses_k(const std::string& strategy) { return traits(parse_strategy(strategy, "strategy of --run.strategies")).uses_k; }
 
 // Rank 0: the accuracy table of every evaluation of the run, printed and written as Markdown.
 void write_accuracy_table(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& cells) {
@@ -180,10 +179,16 @@ int run(const JobContext& context) {
                        {"train.lr", option_value_texts(context.options.values["run.base_lr"])[0]}},
                       {"model.path"}});  // it is this stage's output
   stages.push_back({"generate", "generate", candidates, {{"generate.output", candidates}}});
-  stages.push_back({"weigh", "weigh", weights, {{"weigh.candidates", candidates}, {"weigh.output", weights}}});
   const std::vector<std::string> strategies = split_list(context.get<std::string>("run.strategies"));
-  const bool self = std::find(strategies.begin(), strategies.end(), "self") != strategies.end();
-  if (self)
+  bool need_weights = false, need_judgments = false;
+  for (const std::string& name : strategies) {
+    const StrategyTraits& t = traits(parse_strategy(name, "strategy of --run.strategies"));
+    need_weights |= t.needs_weights, need_judgments |= t.needs_judgments;
+  }
+  // Only strategies that read DS weights need the valid set scored (OpenBookQA's has no rationales).
+  if (need_weights)
+    stages.push_back({"weigh", "weigh", weights, {{"weigh.candidates", candidates}, {"weigh.output", weights}}});
+  if (need_judgments)
     stages.push_back({"judge", "judge", judgments, {{"judge.candidates", candidates}, {"judge.output", judgments}}});
   std::vector<std::pair<std::string, std::string>> cells;  // (strategy, file suffix)
   if (context.get<bool>("run.eval_base")) {
@@ -196,10 +201,12 @@ int run(const JobContext& context) {
     for (const std::string& k : ks) {
       const std::string suffix = uses_k(strategy) ? strategy + "_k" + k : strategy;
       const std::string selection = dir + "/select_" + suffix + ".h5", trained = dir + "/train_" + suffix;
+      const StrategyTraits& t = traits(parse_strategy(strategy));
       Stage filter{"filter", "filter " + suffix, selection,
-                   {{"filter.candidates", candidates}, {"filter.weights", weights}, {"filter.strategy", strategy},
-                    {"filter.k", k}, {"filter.output", selection}}};
-      if (strategy == "self") filter.wired.emplace_back("filter.judgments", judgments);
+                   {{"filter.candidates", candidates}, {"filter.strategy", strategy}, {"filter.k", k},
+                    {"filter.output", selection}}};
+      if (t.needs_weights) filter.wired.emplace_back("filter.weights", weights);
+      if (t.needs_judgments) filter.wired.emplace_back("filter.judgments", judgments);
       stages.push_back(filter);
       stages.push_back({"train", "train " + suffix, trained + "/train.h5",
                         {{"train.candidates", candidates}, {"train.selection", selection}, {"train.output_dir", trained}},

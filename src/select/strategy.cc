@@ -36,14 +36,14 @@ std::vector<int64_t> rows_where(const std::vector<CandidateRow>& rows, bool (*ke
 }
 
 // The score a percentile strategy ranks by; throws naming the candidate when it is missing.
-double score_of(const CandidateRow& row, const std::string& strategy) {
-  if (strategy == "iwsi") {
+double score_of(const CandidateRow& row, Strategy strategy) {
+  if (strategy == Strategy::iwsi) {
     IWSI_CHECK(row.ds.has_value(), candidate_name(row), " has no DS weight (strategy iwsi)");
     return row.ds->w_ds;
   }
-  if (strategy == "entropy") return row.question_entropy;
-  const std::optional<double>& score = strategy == "self" ? row.self_score : row.rm_score;
-  IWSI_CHECK(score.has_value(), candidate_name(row), " has no ", strategy, " score");
+  if (strategy == Strategy::entropy) return row.question_entropy;
+  const std::optional<double>& score = strategy == Strategy::self ? row.self_score : row.rm_score;
+  IWSI_CHECK(score.has_value(), candidate_name(row), " has no ", traits(strategy).name, " score");
   return *score;
 }
 
@@ -54,11 +54,12 @@ std::pair<std::vector<int64_t>, double> keep_by_score(const std::vector<Candidat
   std::vector<Candidate> candidates;
   for (int64_t i : eligible) {
     const CandidateRow& row = rows[i];
-    const double score = score_of(row, options.name);
-    IWSI_CHECK(std::isfinite(score), candidate_name(row), ": ", options.name, " score must be finite, got ", score);
+    const double score = score_of(row, options.strategy);
+    IWSI_CHECK(std::isfinite(score), candidate_name(row), ": ", traits(options.strategy).name,
+               " score must be finite, got ", score);
     candidates.push_back({row.question_index, row.sample_index, score});
   }
-  const bool lowest_first = options.name == "iwsi" || options.name == "entropy";
+  const bool lowest_first = traits(options.strategy).lowest_first;
   const Selection selection =
       lowest_first ? keep_lowest_percent(candidates, options.k) : keep_highest_percent(candidates, options.k);
   std::vector<int64_t> kept;
@@ -69,7 +70,7 @@ std::pair<std::vector<int64_t>, double> keep_by_score(const std::vector<Candidat
 std::vector<double> training_weights(const std::vector<CandidateRow>& rows, const std::vector<int64_t>& kept,
                                      const StrategyOptions& options) {
   std::vector<double> weights(kept.size(), 1.0);
-  if (options.name != "iwsi-w") return weights;
+  if (options.strategy != Strategy::iwsi_w) return weights;
   IWSI_CHECK(std::isfinite(options.weight_cap) && options.weight_cap > 0, "weight_cap must be finite and > 0, got ",
              options.weight_cap);
   for (size_t i = 0; i < kept.size(); ++i) {
@@ -98,31 +99,46 @@ SelectionSummary summarize(const std::vector<CandidateRow>& rows, const std::vec
 
 }  // namespace
 
-const std::vector<std::string>& strategy_names() {
-  static const std::vector<std::string> names = {"none", "lmsi", "iwsi", "entropy", "self", "rm", "oracle", "iwsi-w"};
-  return names;
+const std::vector<StrategyTraits>& strategy_table() {
+  //                                 name      uses_k lowest weights judgments rm
+  static const std::vector<StrategyTraits> table = {
+      {Strategy::none, "none", false, false, false, false, false},
+      {Strategy::lmsi, "lmsi", false, false, false, false, false},
+      {Strategy::iwsi, "iwsi", true, true, true, false, false},
+      {Strategy::entropy, "entropy", true, true, false, false, false},
+      {Strategy::self, "self", true, false, false, true, false},
+      {Strategy::rm, "rm", true, false, false, false, true},
+      {Strategy::oracle, "oracle", false, false, false, false, false},
+      {Strategy::iwsi_w, "iwsi-w", false, false, true, false, false},
+  };
+  return table;
+}
+
+const StrategyTraits& traits(Strategy strategy) { return strategy_table().at(static_cast<size_t>(strategy)); }
+
+Strategy parse_strategy(const std::string& name, const std::string& what) {
+  std::string valid;
+  for (const StrategyTraits& t : strategy_table()) {
+    if (name == t.name) return t.strategy;
+    valid += (valid.empty() ? "" : ", ") + std::string(t.name);
+  }
+  fail("unknown ", what, " \"", name, "\" (valid: ", valid, ")");
 }
 
 StrategyResult select_for_training(const std::vector<CandidateRow>& rows, const StrategyOptions& options) {
-  const auto& names = strategy_names();
-  if (std::find(names.begin(), names.end(), options.name) == names.end()) {
-    std::string valid;
-    for (const std::string& name : names) valid += (valid.empty() ? "" : ", ") + name;
-    fail("unknown selection strategy \"", options.name, "\" (valid: ", valid, ")");
-  }
   check_percent(options.k);
   check_rows(rows);
-  const std::string& name = options.name;
-  const std::vector<int64_t> eligible = name == "none"
+  const StrategyTraits& strategy = traits(options.strategy);
+  const std::vector<int64_t> eligible = options.strategy == Strategy::none
                                             ? rows_where(rows, [](const CandidateRow& r) { return r.parsed; })
                                             : rows_where(rows, [](const CandidateRow& r) { return r.consistent; });
   std::vector<int64_t> kept = eligible;
   std::optional<double> sigma_k;
-  if (name == "iwsi" || name == "entropy" || name == "self" || name == "rm") {
+  if (strategy.uses_k) {
     auto [chosen, threshold] = keep_by_score(rows, eligible, options);
     kept = std::move(chosen);
     if (!kept.empty()) sigma_k = threshold;
-  } else if (name == "oracle") {
+  } else if (options.strategy == Strategy::oracle) {
     kept.clear();
     for (int64_t i : eligible) {
       IWSI_CHECK(rows[i].correct.has_value(), candidate_name(rows[i]), " has no gold correctness (strategy oracle)");

@@ -28,8 +28,26 @@ struct CandidateRow {
   std::optional<double> rm_score;    // external reward model score; needed by "rm"
 };
 
+enum class Strategy { none, lmsi, iwsi, entropy, self, rm, oracle, iwsi_w };
+
+// Every strategy in one table: its name (in options, file names and the selection file's attribute)
+// and what it takes. The pipeline plan, the filter job and the selection rules all read this.
+struct StrategyTraits {
+  Strategy strategy;
+  const char* name;
+  bool uses_k;           // keeps the k% of D_c with the best score (iwsi, entropy, self, rm)
+  bool lowest_first;     // the best score is the lowest (iwsi: the DS weight; entropy)
+  bool needs_weights;    // reads the weights file of `iwsi weigh` (iwsi, iwsi-w)
+  bool needs_judgments;  // reads the judgments file of `iwsi judge` (self)
+  bool needs_rm_scores;  // reads a reward-model scores file (rm)
+};
+const std::vector<StrategyTraits>& strategy_table();  // in the order of the enum
+const StrategyTraits& traits(Strategy strategy);
+// The strategy called `name`; throws naming `what` and listing the valid names.
+Strategy parse_strategy(const std::string& name, const std::string& what = "selection strategy");
+
 struct StrategyOptions {
-  std::string name = "iwsi";  // one of strategy_names()
+  Strategy strategy = Strategy::iwsi;
   double k = 80;              // percent kept by iwsi, entropy, self, rm; must be in (0, 100]
   double weight_cap = 2;      // C of iwsi-w: weight = min(w', C)
 };
@@ -50,9 +68,7 @@ struct StrategyResult {
   SelectionSummary summary;
 };
 
-const std::vector<std::string>& strategy_names();
-
-// Throws on an unknown name (listing the valid ones), k outside (0, 100], a repeated
+// Throws on k outside (0, 100], a repeated
 // (question, sample), a consistent row that is not parsed, or a row missing the score the
 // strategy needs (naming the candidate).
 StrategyResult select_for_training(const std::vector<CandidateRow>& rows, const StrategyOptions& options);

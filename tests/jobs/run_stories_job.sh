@@ -32,4 +32,13 @@ check "the run says why it trained nothing" grep -q "train iwsi_k80: skipped, th
 out=$(mpirun -np 2 "$IWSI" "${RUN[@]}" 2>&1)
 check "a second invocation does no work" test "$(grep -c 'up to date' <<<"$out")" -eq 7 -a \
   "$(grep -c ' \.\.\.$' <<<"$out")" -eq 0
+# Strategies that read no DS weights or judgments: the run neither weighs (which needs valid-set
+# rationales) nor judges.
+RUN2=("${RUN[@]}")
+RUN2[2]=$WORK/run_lmsi
+RUN2[${#RUN2[@]}-5]=lmsi  # the value of --run.strategies
+out=$(mpirun -np 2 "$IWSI" "${RUN2[@]}" 2>&1); rc=$?
+check "iwsi run with lmsi alone completes" test $rc -eq 0 || echo "$out" | tail -n 20
+check "... without a weigh or judge stage" test ! -e "$WORK/run_lmsi/weights.h5" -a ! -e "$WORK/run_lmsi/judgments.h5" -a \
+  -e "$WORK/run_lmsi/select_lmsi.h5" -a "$(grep -cE 'run: (weigh|judge)' <<<"$out")" -eq 0
 finish

@@ -50,7 +50,7 @@ PY
 F=(--filter.candidates "$WORK/c.h5" --filter.weights "$WORK/w1.h5" --filter.output "$WORK/bad.h5")
 expect_failure "k = 0" "option --filter.k=0 is outside (0, 100]" mpirun -np 2 "$IWSI" filter "${F[@]}" --k 0
 expect_failure "k = 150" "option --filter.k=150 is outside (0, 100]" "$IWSI" filter "${F[@]}" --k 150
-expect_failure "unknown strategy" "option --filter.strategy=best is not a strategy" "$IWSI" filter "${F[@]}" --strategy best
+expect_failure "unknown strategy" "unknown option --filter.strategy \"best\" (valid: none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w)" "$IWSI" filter "${F[@]}" --strategy best
 expect_failure "iwsi without weights" "needs --filter.weights" "$IWSI" filter --filter.candidates "$WORK/c.h5" \
   --filter.output "$WORK/bad.h5"
 "$PY" tests/jobs/make_candidates.py "$SHARED" "$WORK/other.h5" 7

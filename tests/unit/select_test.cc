@@ -264,14 +264,14 @@ TEST(SelectStrategy, HandTableHasTheExpectedConsistentSetAndWeights) {
 
 TEST(SelectStrategy, NoneKeepsEveryParsedSample) {
   const auto rows = hand_table();
-  const StrategyResult r = select_for_training(rows, {"none", 80});
+  const StrategyResult r = select_for_training(rows, {Strategy::none, 80});
   EXPECT_EQ(kept_keys(rows, r), (Keys{{0, 0}, {0, 1}, {0, 2}, {1, 0}, {1, 2}, {2, 0}, {2, 1}, {2, 2}}));
   EXPECT_EQ(r.summary.sigma_k, std::nullopt);
 }
 
 TEST(SelectStrategy, LmsiKeepsAllOfDcWhateverK) {
   const auto rows = hand_table();
-  const StrategyResult r = select_for_training(rows, {"lmsi", 10});
+  const StrategyResult r = select_for_training(rows, {Strategy::lmsi, 10});
   EXPECT_EQ(kept_keys(rows, r), (Keys{{0, 0}, {0, 1}, {1, 0}, {2, 0}, {2, 1}, {2, 2}}));
   EXPECT_EQ(r.weights, std::vector<double>(6, 1.0));
   EXPECT_EQ(r.summary.kept, 6);
@@ -285,22 +285,22 @@ TEST(SelectStrategy, LmsiKeepsAllOfDcWhateverK) {
 TEST(SelectStrategy, IwsiKeepsTheLowestDsWeights) {
   // D_c by (w_DS, q, s): (1,0,0) (1,2,2) (1.25,2,1) (2,0,1) (2,1,0) (2,2,0); k = 50 -> 3 kept.
   const auto rows = hand_table();
-  const StrategyResult r = select_for_training(rows, {"iwsi", 50});
+  const StrategyResult r = select_for_training(rows, {Strategy::iwsi, 50});
   EXPECT_EQ(kept_keys(rows, r), (Keys{{0, 0}, {2, 1}, {2, 2}}));
   EXPECT_DOUBLE_EQ(*r.summary.sigma_k, 1.25);
   EXPECT_EQ(r.summary.questions_covered, 2);
   EXPECT_DOUBLE_EQ(*r.summary.share_correct, 1.0);
   // k = 80 -> floor(4.8) = 4: the tie at w_DS 2 goes to question 0 first.
-  EXPECT_EQ(kept_keys(rows, select_for_training(rows, {"iwsi", 80})), (Keys{{0, 0}, {0, 1}, {2, 1}, {2, 2}}));
+  EXPECT_EQ(kept_keys(rows, select_for_training(rows, {Strategy::iwsi, 80})), (Keys{{0, 0}, {0, 1}, {2, 1}, {2, 2}}));
 }
 
 TEST(SelectStrategy, EntropyKeepsTheMostCertainQuestionsSamples) {
   // D_c by (entropy, q, s): q2 (0) x3, q0 (0.58) x2, q1 (1) x1; k = 50 -> 3 kept.
   const auto rows = hand_table();
-  const StrategyResult r = select_for_training(rows, {"entropy", 50});
+  const StrategyResult r = select_for_training(rows, {Strategy::entropy, 50});
   EXPECT_EQ(kept_keys(rows, r), (Keys{{2, 0}, {2, 1}, {2, 2}}));
   EXPECT_DOUBLE_EQ(*r.summary.sigma_k, 0.0);
-  const StrategyResult four = select_for_training(rows, {"entropy", 70});  // floor(4.2) = 4
+  const StrategyResult four = select_for_training(rows, {Strategy::entropy, 70});  // floor(4.2) = 4
   EXPECT_EQ(kept_keys(rows, four), (Keys{{0, 0}, {2, 0}, {2, 1}, {2, 2}}));
   EXPECT_NEAR(*four.summary.sigma_k, rows[0].question_entropy, 0);
 }
@@ -308,19 +308,19 @@ TEST(SelectStrategy, EntropyKeepsTheMostCertainQuestionsSamples) {
 TEST(SelectStrategy, SelfAndRmKeepTheHighestScores) {
   // D_c self scores: (0,0) 6, (0,1) 9, (1,0) 8, (2,0) 1, (2,1) 5, (2,2) 7; k = 50 -> 9, 8, 7.
   const auto rows = hand_table();
-  const StrategyResult self = select_for_training(rows, {"self", 50});
+  const StrategyResult self = select_for_training(rows, {Strategy::self, 50});
   EXPECT_EQ(kept_keys(rows, self), (Keys{{0, 1}, {1, 0}, {2, 2}}));
   EXPECT_DOUBLE_EQ(*self.summary.sigma_k, 7.0);
   EXPECT_DOUBLE_EQ(*self.summary.share_correct, 2.0 / 3.0);
   // D_c rm scores: 0.1, 0.7, 0.5, 0.2, 0.3, 0.4; k = 50 -> 0.7, 0.5, 0.4.
-  const StrategyResult rm = select_for_training(rows, {"rm", 50});
+  const StrategyResult rm = select_for_training(rows, {Strategy::rm, 50});
   EXPECT_EQ(kept_keys(rows, rm), (Keys{{0, 1}, {1, 0}, {2, 2}}));
   EXPECT_DOUBLE_EQ(*rm.summary.sigma_k, 0.4);
 }
 
 TEST(SelectStrategy, OracleKeepsTheCorrectSamplesOfDc) {
   const auto rows = hand_table();
-  const StrategyResult r = select_for_training(rows, {"oracle", 80});
+  const StrategyResult r = select_for_training(rows, {Strategy::oracle, 80});
   EXPECT_EQ(kept_keys(rows, r), (Keys{{0, 0}, {0, 1}, {2, 0}, {2, 1}, {2, 2}}));
   EXPECT_EQ(r.summary.questions_covered, 2);
   EXPECT_DOUBLE_EQ(*r.summary.share_correct, 1.0);
@@ -329,52 +329,73 @@ TEST(SelectStrategy, OracleKeepsTheCorrectSamplesOfDc) {
 TEST(SelectStrategy, IwsiWKeepsAllOfDcWeightedByCappedWPrime) {
   // w' of D_c: 1, 0.5, 2, 2, 0.8, 1; cap C = 1.5.
   const auto rows = hand_table();
-  StrategyOptions options{"iwsi-w", 80};
+  StrategyOptions options{Strategy::iwsi_w, 80};
   options.weight_cap = 1.5;
   const StrategyResult r = select_for_training(rows, options);
   EXPECT_EQ(kept_keys(rows, r), (Keys{{0, 0}, {0, 1}, {1, 0}, {2, 0}, {2, 1}, {2, 2}}));
   EXPECT_EQ(r.weights, (std::vector<double>{1.0, 0.5, 1.5, 1.5, 0.8, 1.0}));
-  const StrategyResult default_cap = select_for_training(rows, {"iwsi-w", 80});
+  const StrategyResult default_cap = select_for_training(rows, {Strategy::iwsi_w, 80});
   EXPECT_EQ(default_cap.weights, (std::vector<double>{1.0, 0.5, 2.0, 2.0, 0.8, 1.0}));
 }
 
 TEST(SelectStrategy, ResultDoesNotDependOnRowOrder) {
   const auto rows = hand_table();
   std::mt19937 rng(3);
-  for (const std::string& name : strategy_names()) {
+  for (const StrategyTraits& t : strategy_table()) {
+    const Strategy name = t.strategy;
     const Keys reference = kept_keys(rows, select_for_training(rows, {name, 50}));
     for (int round = 0; round < 4; ++round) {
       auto shuffled = rows;
       std::shuffle(shuffled.begin(), shuffled.end(), rng);
-      EXPECT_EQ(kept_keys(shuffled, select_for_training(shuffled, {name, 50})), reference) << name;
+      EXPECT_EQ(kept_keys(shuffled, select_for_training(shuffled, {name, 50})), reference) << t.name;
     }
   }
+}
+
+TEST(SelectStrategy, OneTableSaysWhatEachStrategyTakes) {
+  const std::vector<StrategyTraits>& table = strategy_table();
+  ASSERT_EQ(table.size(), 8u);
+  for (size_t i = 0; i < table.size(); ++i) {
+    EXPECT_EQ(static_cast<size_t>(table[i].strategy), i);  // traits() indexes by the enum
+    EXPECT_EQ(parse_strategy(table[i].name), table[i].strategy);
+  }
+  auto with = [&](bool StrategyTraits::*flag) {
+    std::vector<std::string> names;
+    for (const StrategyTraits& t : table)
+      if (t.*flag) names.push_back(t.name);
+    return names;
+  };
+  EXPECT_EQ(with(&StrategyTraits::uses_k), (std::vector<std::string>{"iwsi", "entropy", "self", "rm"}));
+  EXPECT_EQ(with(&StrategyTraits::lowest_first), (std::vector<std::string>{"iwsi", "entropy"}));
+  EXPECT_EQ(with(&StrategyTraits::needs_weights), (std::vector<std::string>{"iwsi", "iwsi-w"}));
+  EXPECT_EQ(with(&StrategyTraits::needs_judgments), (std::vector<std::string>{"self"}));
+  EXPECT_EQ(with(&StrategyTraits::needs_rm_scores), (std::vector<std::string>{"rm"}));
 }
 
 TEST(SelectStrategy, InvalidInputsAreNamed) {
   auto rows = hand_table();
   EXPECT_ERROR_CONTAINS(
-      select_for_training(rows, {"random", 80}),
+      parse_strategy("random"),
       "unknown selection strategy \"random\" (valid: none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w)");
-  EXPECT_ERROR_CONTAINS(select_for_training(rows, {"iwsi", 0}), "k must be in (0, 100], got 0");
-  EXPECT_ERROR_CONTAINS(select_for_training(rows, {"lmsi", 120}), "k must be in (0, 100], got 120");
+  EXPECT_ERROR_CONTAINS(select_for_training(rows, {Strategy::iwsi, 0}), "k must be in (0, 100], got 0");
+  EXPECT_ERROR_CONTAINS(select_for_training(rows, {Strategy::lmsi, 120}), "k must be in (0, 100], got 120");
   auto missing_score = rows;
   missing_score[7].rm_score.reset();
-  EXPECT_ERROR_CONTAINS(select_for_training(missing_score, {"rm", 50}),
+  EXPECT_ERROR_CONTAINS(select_for_training(missing_score, {Strategy::rm, 50}),
                         "candidate (question 2, sample 1) has no rm score");
   auto missing_weight = rows;
   missing_weight[0].ds.reset();
-  EXPECT_ERROR_CONTAINS(select_for_training(missing_weight, {"iwsi", 50}),
+  EXPECT_ERROR_CONTAINS(select_for_training(missing_weight, {Strategy::iwsi, 50}),
                         "candidate (question 0, sample 0) has no DS weight");
   auto duplicate = rows;
   duplicate[1].sample_index = 0;
-  EXPECT_ERROR_CONTAINS(select_for_training(duplicate, {"lmsi", 50}),
+  EXPECT_ERROR_CONTAINS(select_for_training(duplicate, {Strategy::lmsi, 50}),
                         "candidate (question 0, sample 0) appears more than once");
   auto unknown_gold = rows;
   unknown_gold[6].correct.reset();
-  EXPECT_ERROR_CONTAINS(select_for_training(unknown_gold, {"oracle", 50}),
+  EXPECT_ERROR_CONTAINS(select_for_training(unknown_gold, {Strategy::oracle, 50}),
                         "candidate (question 2, sample 0) has no gold correctness");
-  EXPECT_EQ(select_for_training(unknown_gold, {"lmsi", 50}).summary.share_correct, std::nullopt);
+  EXPECT_EQ(select_for_training(unknown_gold, {Strategy::lmsi, 50}).summary.share_correct, std::nullopt);
 }
 
 TEST(SelectStrategy, NonFiniteLossesNameTheCandidate) {
