@@ -24,6 +24,9 @@ struct ConsistentShare {
   int64_t local(int64_t item) const { return rows[item] - first_row; }  // item -> index into this rank's rows
 };
 
-ConsistentShare consistent_share(const AnswerRows& answers, int64_t chunk_size, const World& world);
+ConsistentShare consistent_share(const AnswerRows& answers, int64_t chunk_size, int rank, int ranks);
+inline ConsistentShare consistent_share(const AnswerRows& answers, int64_t chunk_size, const World& world) {
+  return consistent_share(answers, chunk_size, world.rank(), world.size());
+}
 
 }  // namespace iwsi
