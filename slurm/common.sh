@@ -17,9 +17,10 @@ IWSI_MAX_REQUEUES=${IWSI_MAX_REQUEUES:-20}      # a job that never finishes stop
 # --cpus-per-task from sbatch; SRUN_CPUS_PER_TASK passes it on, so each rank gets its cores.
 if [ -n "${SLURM_CPUS_PER_TASK:-}" ]; then export SRUN_CPUS_PER_TASK=$SLURM_CPUS_PER_TASK; fi
 
-# Open MPI: srun starts the ranks through PMIx (the only plugin Debian's Open MPI works with), so
-# none of mpirun's settings (run as root, oversubscribe, hostfile) apply and none are set.
-IWSI_SRUN_ARGS=(--mpi=pmix --ntasks="${SLURM_NTASKS:-1}")
+# Open MPI: srun starts the ranks through PMIx by default (the only plugin Debian's Open MPI works
+# with), so none of mpirun's settings (run as root, oversubscribe, hostfile) apply and none are set.
+# Sites whose MPI wants another plugin (pmi2, cray_shasta) set [slurm] mpi, passed as IWSI_SRUN_MPI.
+IWSI_SRUN_ARGS=(--mpi="${IWSI_SRUN_MPI:-pmix}" --ntasks="${SLURM_NTASKS:-1}")
 
 # PMIx keeps a directory per job step, spmix_appdir_<uid>_<job>.<step>, under the node's TmpFS and
 # leaves it behind when a step is killed (say, on preemption). A requeued job has the same job id
@@ -41,8 +42,12 @@ fi
 if [ "${SLURM_GPUS_ON_NODE:-0}" -gt 0 ] 2>/dev/null; then
   IWSI_SRUN_ARGS+=(--gpu-bind=none)
   export NCCL_DEBUG=${NCCL_DEBUG:-WARN}
-  if [ "${SLURM_NTASKS_PER_NODE:-${SLURM_NTASKS:-1}}" -gt "$SLURM_GPUS_ON_NODE" ] 2>/dev/null; then
-    echo "iwsi-slurm: warning: more ranks per node than the node's $SLURM_GPUS_ON_NODE GPU(s);" \
+  # Ranks on this node: SLURM_NTASKS_PER_NODE when the job asked for it, else the busiest node's
+  # share of SLURM_NTASKS (not the job's total, which on several nodes is not one node's load).
+  iwsi_nodes=${SLURM_JOB_NUM_NODES:-1}
+  iwsi_ranks_here=${SLURM_NTASKS_PER_NODE:-$(( (${SLURM_NTASKS:-1} + iwsi_nodes - 1) / iwsi_nodes ))}
+  if [ "$iwsi_ranks_here" -gt "$SLURM_GPUS_ON_NODE" ] 2>/dev/null; then
+    echo "iwsi-slurm: warning: $iwsi_ranks_here ranks per node but $SLURM_GPUS_ON_NODE GPU(s) per node;" \
       "ranks will share GPUs" >&2
   fi
 fi

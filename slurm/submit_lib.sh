@@ -64,11 +64,27 @@ sbatch_options() {
   local config=$1 run=$2 value
   SBATCH_OPTIONS=(--parsable --chdir="$PWD" --comment="iwsi:$run" --kill-on-invalid-dep=yes)
   local pair
-  for pair in nodes:--nodes ntasks:--ntasks cpus_per_task:--cpus-per-task time:--time partition:--partition \
-              account:--account gpus_per_node:--gpus-per-node; do
+  for pair in nodes:--nodes ntasks:--ntasks ntasks_per_node:--ntasks-per-node cpus_per_task:--cpus-per-task \
+              time:--time partition:--partition account:--account qos:--qos constraint:--constraint \
+              gpus_per_node:--gpus-per-node gres:--gres mem:--mem mem_per_gpu:--mem-per-gpu; do
     value=$(ini_get "$config" "slurm.${pair%%:*}" "")
     [ -z "$value" ] || SBATCH_OPTIONS+=("${pair#*:}=$value")
   done
+  # What the job scripts read from the environment (sbatch passes the submitter's on): the srun MPI
+  # plugin (pmix, pmi2, cray_shasta, ...) and HDF5's file locking, which Lustre and some NFS mounts
+  # do not support ("unable to lock file" on open).
+  value=$(ini_get "$config" slurm.mpi "")
+  [ -z "$value" ] || export IWSI_SRUN_MPI=$value
+  value=$(ini_get "$config" slurm.hdf5_file_locking "")
+  case "$value" in
+    "") ;;
+    true | TRUE | 1) export HDF5_USE_FILE_LOCKING=TRUE ;;
+    false | FALSE | 0) export HDF5_USE_FILE_LOCKING=FALSE ;;
+    *) die "$config: [slurm] hdf5_file_locking = $value: expected true or false" ;;
+  esac
+  ARRAY_THROTTLE=$(ini_get "$config" slurm.array_throttle "")
+  [[ -z "$ARRAY_THROTTLE" || "$ARRAY_THROTTLE" =~ ^[1-9][0-9]*$ ]] ||
+    die "$config: [slurm] array_throttle = $ARRAY_THROTTLE: expected a positive number of tasks"
   value=$(ini_get "$config" slurm.extra "")
   if [ -n "$value" ]; then
     local extra
@@ -160,12 +176,13 @@ cell_array() {
   fi
   local array
   array=$(IFS=,; echo "${todo[*]}")
-  JOB[$id]=$(sbatch_submit "iwsi-$id" "$RUN/logs/$id-%A_%a.out" "$dependency" --array="$array" \
+  # ${ARRAY_THROTTLE}: at most that many cells of the array run at once (sbatch's --array=LIST%N)
+  JOB[$id]=$(sbatch_submit "iwsi-$id" "$RUN/logs/$id-%A_%a.out" "$dependency" --array="$array${ARRAY_THROTTLE:+%$ARRAY_THROTTLE}" \
     "$IWSI_SLURM_DIR/cells.sbatch" "$dir") || die "sbatch failed for $id"
   if [ "$PLAN_MODE" = submit ]; then
     SUBMITTED+=("${JOB[$id]}")
-    printf '%-24s job %-8s cells %s of %d (%d complete)   %s   (logs %s)\n' "$id" "${JOB[$id]}" "$array" \
-      "$count" "$done_count" "$dir" "$RUN/logs/$id-${JOB[$id]}_N.out"
+    printf '%-24s job %-8s cells %s of %d (%d complete%s)   %s   (logs %s)\n' "$id" "${JOB[$id]}" "$array" \
+      "$count" "$done_count" "${ARRAY_THROTTLE:+, at most $ARRAY_THROTTLE at once}" "$dir" "$RUN/logs/$id-${JOB[$id]}_N.out"
   fi
 }
 

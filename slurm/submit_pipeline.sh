@@ -9,7 +9,10 @@
 #     [pipeline] strategies = iwsi,lmsi   (default: [filter] strategy, else iwsi)
 #     [pipeline] run_dir = runs/NAME       (default: runs/<config name>; RUN_DIR wins)
 #     [pipeline] until = filter|train|eval (the last stage submitted; default eval)
-#     [slurm] ntasks, cpus_per_task, time, partition, account, nodes, gpus_per_node, extra (raw sbatch options)
+#     [slurm] nodes, ntasks, ntasks_per_node, cpus_per_task, time, partition, account, qos, constraint,
+#             gpus_per_node, gres, mem, mem_per_gpu (sbatch's options of those names), extra (raw sbatch
+#             options), mpi (srun's MPI plugin, default pmix), hdf5_file_locking (false on Lustre),
+#             array_throttle (sweeps: at most N cells of an array at once)
 # Outputs in RUN_DIR: candidates.h5, weights.h5, judgments.h5 (self), filter-S.h5, train-S/, eval-S.h5, eval-base.h5 (the
 # base model); logs in RUN_DIR/logs.
 set -euo pipefail

@@ -44,12 +44,14 @@ void log_line(LogLevel level, bool rank0_only, const std::string& text) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
   const int millis = static_cast<int>(
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
-  std::tm local{};
-  localtime_r(&seconds, &local);
+  // UTC, with the zone said: the nodes of a cluster (and the Slurm logs beside ours) may not share
+  // a local time zone, and a log line must mean one instant.
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
   char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &local);
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
   // One fprintf per line so lines of different ranks do not interleave mid-line.
-  std::fprintf(stderr, "%s.%03d [r%d %s] %s\n", stamp, millis, rank, level_name(level), text.c_str());
+  std::fprintf(stderr, "%s.%03dZ [r%d %s] %s\n", stamp, millis, rank, level_name(level), text.c_str());
   std::fflush(stderr);
 }
 

@@ -28,7 +28,7 @@ expect_failure() {
   if ! grep -qF -- "$text" <<<"$out"; then bad "$what: output lacks '$text'"; echo "$out" | tail -n 8; return; fi
   ok "$what (exit $rc)"
   # SHOW_MESSAGES=1: print the message itself, so that a reader judges its wording, not just its key.
-  if [ "${SHOW_MESSAGES:-0}" = 1 ]; then grep -F -m1 -- "$text" <<<"$out" | sed 's/^[0-9: .-]*\[r[0-9]* [A-Z]*\] /    /' | cut -c1-400; fi
+  if [ "${SHOW_MESSAGES:-0}" = 1 ]; then grep -F -m1 -- "$text" <<<"$out" | sed 's/^[0-9TZ: .-]*\[r[0-9]* [A-Z]*\] /    /' | cut -c1-400; fi
 }
 finish() {
   echo "$((CHECKS - FAILURES)) passed, $FAILURES failed"

@@ -79,8 +79,13 @@ check "weigh, 3 filters (train: $HAS_TRAIN, eval: $HAS_EVAL) are submitted for i
 test_config configs/sweep_demo.ini "$WORK/sweep.ini"
 out_sweep=$(slurm/submit_sweep.sh "$WORK/sweep.ini" "$WORK/sweep" 2>&1)
 echo "$out_sweep"
-check "submit_sweep.sh submits per T a generate, a weigh and one array of 2 cells" \
-  test "$(job_ids "$out_sweep" | wc -w)" = 6 -a "$(grep -c 'cells 0,1 of 2' <<<"$out_sweep")" = 2
+check "submit_sweep.sh submits per T a generate, a weigh and one array of 2 cells (at most 2 at once)" \
+  test "$(job_ids "$out_sweep" | wc -w)" = 6 -a "$(grep -c 'cells 0,1 of 2 (0 complete, at most 2 at once)' <<<"$out_sweep")" = 2 -a \
+  "$(for id in $(job_ids "$out_sweep"); do scontrol show job "$id"; done | grep -c 'ArrayTaskThrottle=2')" -ge 2
+bad_slurm=$WORK/bad_slurm.ini
+sed 's#^hdf5_file_locking = .*#hdf5_file_locking = maybe#' "$WORK/sweep.ini" >"$bad_slurm"
+expect_failure "a bad [slurm] value is refused before anything is submitted" \
+  "[slurm] hdf5_file_locking = maybe: expected true or false" slurm/submit_sweep.sh "$bad_slurm" "$WORK/bad_sweep"
 # (3) a slow generate (10 chunks of 2 questions, 96 tokens per sample) that will be warned, and the
 # same generate uninterrupted as the reference; both through slurm/stage.sbatch as a user would.
 test_config configs/pipeline_demo.ini "$WORK/slow_demo.ini" -e 's#^pool_size = .*#pool_size = 20#' \
@@ -198,7 +203,7 @@ rm "$S/T1.0/filter-iwsi-k80.h5"
 out_sweep2=$(slurm/submit_sweep.sh "$WORK/sweep.ini" "$WORK/sweep" 2>&1)
 echo "$out_sweep2"
 check "re-submitting the sweep submits only the missing cell" test "$(job_ids "$out_sweep2" | wc -w)" = 1 -a \
-  "$(grep -c 'skip: complete' <<<"$out_sweep2")" = 4 -a "$(grep -c 'cells 1 of 2 (1 complete)' <<<"$out_sweep2")" = 1
+  "$(grep -c 'skip: complete' <<<"$out_sweep2")" = 4 -a "$(grep -c 'cells 1 of 2 (1 complete, at most 2 at once)' <<<"$out_sweep2")" = 1
 check "the missing cell ran to COMPLETED" all_completed "$(job_ids "$out_sweep2")"
 check "the cell is back, from the same candidate file" complete "$S/T1.0/filter-iwsi-k80.h5"
 check "the candidate file was not rewritten" test "$(sha256sum < "$S/T1.0/candidates.h5")" = "$sha_before"

@@ -5,11 +5,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <thread>
 #include <nlohmann/json.hpp>
 
 #include "core/digest_cache.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/progress.h"
 #include "core/sha256.h"
 #include "dist/shard.h"
@@ -102,6 +104,14 @@ TEST(DigestCache, DirectoryComesFromTheEnvironment) {
   if (std::getenv("HOME")) EXPECT_EQ(digest_cache_dir(), std::string(std::getenv("HOME")) + "/.cache/iwsi/sha256");
   if (saved) setenv("IWSI_DIGEST_CACHE", restore.c_str(), 1);
   if (saved_xdg) setenv("XDG_CACHE_HOME", restore_xdg.c_str(), 1);
+}
+
+TEST(Log, LinesCarryAUtcTimestampWithItsZoneTheRankAndTheLevel) {
+  ::testing::internal::CaptureStderr();
+  log_info("hello ", 42);
+  const std::string line = ::testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(std::regex_match(line, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[r0 INFO\] hello 42\n)")))
+      << line;
 }
 
 TEST(Shard, SplitsUnevenlyWithTheFirstRanksTakingOneMore) {
