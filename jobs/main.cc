@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "dist/world.h"
 #include "job.h"
+#include "tools/tools.h"
 #include "runtime/stop_signal.h"
 #include "runtime/watchdog.h"
 
@@ -19,6 +20,10 @@ namespace jobs::cli {  // named, not anonymous: jobs/ compiles as one unity file
 void print_usage() {
   std::cout << "usage: iwsi JOB [options]   (iwsi JOB --help lists a job's options)\n\njobs:\n";
   for (const JobEntry& job : all_jobs()) std::printf("  %-10s %s\n", job.name, job.summary);
+  std::cout << "\ntools (no MPI; for the Slurm scripts):\n"
+               "  complete   iwsi complete PATH...: 1 or 0 per path, whether it is a complete output\n"
+               "  ini        iwsi ini get FILE SECTION.KEY [DEFAULT] | iwsi ini strip FILE OUT SECTION...\n"
+               "  strategies the selection strategies and what each takes (uses_k, needs_weights, judgments, rm)\n";
   std::cout << "\nOptions come from the command line and from --config FILE.ini ([section] key = value);\n"
                "the command line wins. Run under mpirun/srun for several ranks.\n";
 }
@@ -73,6 +78,9 @@ int run_cli(const World& world, int argc, char** argv) {
 }  // namespace iwsi
 
 int main(int argc, char** argv) {
+  // The Slurm scripts' questions (is this output complete? what does the config say?) are asked on
+  // login nodes: answered without starting MPI.
+  if (argc >= 2 && iwsi::is_tool(argv[1])) return iwsi::run_tool({argv + 1, argv + argc});
   iwsi::World world(&argc, &argv);
   try {
     return iwsi::jobs::cli::run_cli(world, argc, argv);

@@ -23,5 +23,5 @@ esac
 # Tests stay off unless a previous scripts/test.sh switched them on (then they stay configured).
 tests=$(grep -s '^IWSI_BUILD_TESTS:BOOL=' build/CMakeCache.txt | cut -d= -f2 || true)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DIWSI_BUILD_TESTS="${tests:-OFF}" >/dev/null
-cmake --build build -j "$(nproc)" --target iwsi
+cmake --build build -j "$(nproc)" --target iwsi iwsi-tools
 echo "setup: built $(pwd)/build/iwsi"

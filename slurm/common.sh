@@ -8,7 +8,7 @@
 IWSI_ROOT=${IWSI_ROOT:-${SLURM_SUBMIT_DIR:-$PWD}}
 IWSI_SLURM_DIR=${IWSI_SLURM_DIR:-$IWSI_ROOT/slurm}
 IWSI_BIN=${IWSI_BIN:-$IWSI_ROOT/build/iwsi}
-IWSI_PYTHON=${IWSI_PYTHON:-/usr/bin/python3}   # Debian's, which has h5py (the pyenv one may not)
+IWSI_TOOLS=${IWSI_TOOLS:-$(dirname "$IWSI_BIN")/iwsi-tools}   # the scripts' questions, without libtorch
 IWSI_EXIT_REQUEUE=75                            # iwsi's kExitRequeue: stopped on a signal, state saved
 IWSI_MAX_REQUEUES=${IWSI_MAX_REQUEUES:-20}      # a job that never finishes stops being requeued
 
@@ -126,7 +126,7 @@ iwsi_srun() {
 # happened. A step that ran is done only when OUTPUT is complete: srun can end with 0 without ever
 # having started the ranks (Slurm 22.05, "step aborted before step completely launched").
 IWSI_STEP_RAN=0
-_iwsi_complete() { [ "$("$IWSI_PYTHON" "$IWSI_SLURM_DIR/is_complete.py" "$1")" = 1 ]; }
+_iwsi_complete() { [ "$("$IWSI_TOOLS" complete "$1")" = 1 ]; }
 iwsi_step() {
   local output=$1
   shift

@@ -7,19 +7,32 @@
 IWSI_SLURM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 IWSI_ROOT=$(dirname "$IWSI_SLURM_DIR")
 IWSI_BIN=$(realpath -m "${IWSI_BIN:-$IWSI_ROOT/build/iwsi}")
-IWSI_PYTHON=${IWSI_PYTHON:-/usr/bin/python3}
-export IWSI_SLURM_DIR IWSI_ROOT IWSI_BIN IWSI_PYTHON   # sbatch passes the environment to the jobs
+IWSI_TOOLS=$(realpath -m "${IWSI_TOOLS:-$(dirname "$IWSI_BIN")/iwsi-tools}")   # built beside it, without libtorch
+export IWSI_SLURM_DIR IWSI_ROOT IWSI_BIN IWSI_TOOLS   # sbatch passes the environment to the jobs
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 [ -x "$IWSI_BIN" ] || die "no iwsi executable at $IWSI_BIN (set IWSI_BIN or run scripts/setup.sh)"
+[ -x "$IWSI_TOOLS" ] || die "no iwsi-tools executable at $IWSI_TOOLS (set IWSI_TOOLS or run scripts/setup.sh)"
 command -v sbatch >/dev/null || die "sbatch not found: run this on a Slurm login node"
 
-ini_get() { "$IWSI_PYTHON" "$IWSI_SLURM_DIR/ini.py" get "$@"; }           # FILE SECTION.KEY [DEFAULT]
+# What the scripts need to know they ask iwsi-tools (no MPI, no libtorch, no Python or h5py, which a
+# login node may lack; each answer takes milliseconds).
+ini_get() { "$IWSI_TOOLS" ini get "$@"; }                                  # FILE SECTION.KEY [DEFAULT]
 IWSI_JOB_LIST=$("$IWSI_BIN" --help) || die "$IWSI_BIN --help failed"       # loads libtorch: once
 has_job() { grep -q "^  $1 " <<<"$IWSI_JOB_LIST"; }                        # is JOB in this binary?
-strategy_uses_k() { case $1 in iwsi | entropy | self | rm) return 0 ;; esac; return 1; }
-strategy_uses_weights() { case $1 in iwsi | iwsi-w) return 0 ;; esac; return 1; }
-strategy_uses_judgments() { [ "$1" = self ]; }                            # the base model's own ratings
+# The strategies and what each takes: name uses_k needs_weights needs_judgments needs_rm_scores.
+IWSI_STRATEGIES=$("$IWSI_TOOLS" strategies) || die "$IWSI_TOOLS strategies failed"
+strategy_trait() { awk -v s="$1" -v c="$2" '$1 == s { print $c }' <<<"$IWSI_STRATEGIES"; }
+strategy_uses_k() { [ "$(strategy_trait "$1" 2)" = 1 ]; }
+strategy_uses_weights() { [ "$(strategy_trait "$1" 3)" = 1 ]; }
+strategy_uses_judgments() { [ "$(strategy_trait "$1" 4)" = 1 ]; }          # the base model's own ratings
+check_strategies() {  # check_strategies "S1 S2 ...": every name is a strategy of this binary
+  local s
+  for s in $1; do
+    [ -n "$(strategy_trait "$s" 1)" ] ||
+      die "unknown strategy '$s' (valid: $(cut -d' ' -f1 <<<"$IWSI_STRATEGIES" | paste -sd' '))"
+  done
+}
 split_list() { tr ',' ' ' <<<"$1" | xargs; }                               # "a, b,c" -> "a b c"
 
 # stages_until LAST: WITH_TRAIN / WITH_EVAL = 1 when the run goes that far (LAST: filter, train or
@@ -50,7 +63,7 @@ prepare_run_dir() {
   [ -z "$queued" ] || die "jobs of $run are still queued or running ($queued): wait for them or scancel them"
   for job in train eval synth run; do has_job "$job" || drop+=("$job"); done
   mkdir -p "$run/logs"
-  "$IWSI_PYTHON" "$IWSI_SLURM_DIR/ini.py" strip "$config" "$run/config.ini.new" "${drop[@]}"
+  "$IWSI_TOOLS" ini strip "$config" "$run/config.ini.new" "${drop[@]}"
   if [ -e "$run/config.ini" ] && ! cmp -s "$run/config.ini" "$run/config.ini.new"; then
     echo "warning: $config differs from the configuration of the earlier submission to $run;" \
       "complete outputs are reused as they are (use a new run directory to redo them)" >&2
@@ -192,7 +205,7 @@ run_plan() {
   plan
   local flags=() i
   if [ "${#PLAN_OUTPUTS[@]}" -gt 0 ]; then
-    mapfile -t flags < <("$IWSI_PYTHON" "$IWSI_SLURM_DIR/is_complete.py" "${PLAN_OUTPUTS[@]}")
+    mapfile -t flags < <("$IWSI_TOOLS" complete "${PLAN_OUTPUTS[@]}")
   fi
   for i in "${!PLAN_OUTPUTS[@]}"; do COMPLETE[${PLAN_OUTPUTS[$i]}]=${flags[$i]:-0}; done
   PLAN_MODE=check

@@ -21,6 +21,7 @@ source "$(dirname "$0")/submit_lib.sh"
 CONFIG=$1
 RUN=$(realpath -m "${2:-$(ini_get "$CONFIG" pipeline.run_dir "runs/$(basename "$CONFIG" .ini)")}")
 STRATEGIES=$(split_list "$(ini_get "$CONFIG" pipeline.strategies "$(ini_get "$CONFIG" filter.strategy iwsi)")")
+check_strategies "$STRATEGIES"
 TRAIN_DONE=${IWSI_TRAIN_DONE:-train.h5}   # the file iwsi train writes last into its output directory
 prepare_run_dir "$CONFIG" "$RUN"
 sbatch_options "$CONFIG" "$RUN"

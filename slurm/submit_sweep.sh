@@ -22,6 +22,7 @@ RUN=$(realpath -m "${2:-$(ini_get "$SWEEP" sweep.run_dir "runs/$(basename "$SWEE
 TEMPERATURES=$(split_list "$(ini_get "$SWEEP" sweep.temperatures)")
 KS=$(split_list "$(ini_get "$SWEEP" sweep.ks)")
 STRATEGIES=$(split_list "$(ini_get "$SWEEP" sweep.strategies iwsi)")
+check_strategies "$STRATEGIES"
 TRAIN_DONE=${IWSI_TRAIN_DONE:-train.h5}   # the file iwsi train writes last into its output directory
 prepare_run_dir "$SWEEP" "$RUN"
 sbatch_options "$SWEEP" "$RUN"

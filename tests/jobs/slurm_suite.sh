@@ -9,7 +9,7 @@ if ! command -v slurmctld >/dev/null || ! command -v sbatch >/dev/null; then
   echo "FAILED: Slurm is not installed (scripts/setup.sh)"; exit 1
 fi
 [ "$(id -u)" = 0 ] || { echo "FAILED: the local Slurm cluster needs root"; exit 1; }
-export IWSI_BIN=$(realpath "$IWSI") IWSI_PYTHON=$PY
+export IWSI_BIN=$(realpath "$IWSI")
 CLUSTER=$WORK/cluster
 # Always stop the cluster, also when a check or the script fails; IWSI_KEEP_WORK=1 keeps the files.
 trap 'tests/slurm/down.sh "$CLUSTER"; [ -n "${IWSI_KEEP_WORK:-}" ] || rm -rf "$WORK"' EXIT
@@ -46,7 +46,7 @@ all_completed() {
   done
   return $ok
 }
-complete() { [ "$("$PY" slurm/is_complete.py "$@" | sort -u)" = 1 ]; }  # every path given is complete
+complete() { [ "$("$IWSI" complete "$@" | sort -u)" = 1 ]; }  # every path given is complete
 
 # --- the cluster ---------------------------------------------------------------------------------
 check "the single-node Slurm cluster starts" tests/slurm/up.sh "$CLUSTER"
@@ -86,11 +86,18 @@ bad_slurm=$WORK/bad_slurm.ini
 sed 's#^hdf5_file_locking = .*#hdf5_file_locking = maybe#' "$WORK/sweep.ini" >"$bad_slurm"
 expect_failure "a bad [slurm] value is refused before anything is submitted" \
   "[slurm] hdf5_file_locking = maybe: expected true or false" slurm/submit_sweep.sh "$bad_slurm" "$WORK/bad_sweep"
+sed 's#^strategies = .*#strategies = iwsi,best#' "$WORK/sweep.ini" >"$WORK/bad_strategy.ini"
+expect_failure "an unknown strategy is refused, listing the binary's own" \
+  "unknown strategy 'best' (valid: none lmsi iwsi entropy self rm oracle iwsi-w)" \
+  slurm/submit_sweep.sh "$WORK/bad_strategy.ini" "$WORK/bad_sweep"
+check "the Slurm scripts run no Python (a login node may lack it, or h5py)" \
+  bash -c '! grep -nE "python|\.py\b" slurm/*.sh slurm/*.sbatch'
+
 # (3) a slow generate (10 chunks of 2 questions, 96 tokens per sample) that will be warned, and the
 # same generate uninterrupted as the reference; both through slurm/stage.sbatch as a user would.
 test_config configs/pipeline_demo.ini "$WORK/slow_demo.ini" -e 's#^pool_size = .*#pool_size = 20#' \
   -e 's#^max_new_tokens = .*#max_new_tokens = 96\nignore_eos = true#'
-"$PY" slurm/ini.py strip "$WORK/slow_demo.ini" "$WORK/slow.ini" pipeline slurm train eval  # generate's options
+"$IWSI" ini strip "$WORK/slow_demo.ini" "$WORK/slow.ini" pipeline slurm train eval  # generate's options
 stage_job() {  # stage_job NAME OUTPUT: sbatch of one generate with the slow config; prints the id
   sbatch --parsable --ntasks=2 --job-name="$1" --output="$WORK/$1-%j.out" slurm/stage.sbatch "$2" generate \
     --config "$WORK/slow.ini" --generate.output "$2"
