@@ -7,8 +7,12 @@
 
 #include "model/torch_api.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdint>
+#include <sstream>
+#include <string>
 
 namespace iwsi::testing {
 
@@ -55,6 +59,54 @@ inline double network_float32_bound(int64_t layers, int64_t longest_sum, double 
 // The same for a float64 network (u = 2^-53).
 inline double network_float64_bound(int64_t layers, int64_t longest_sum, double max_abs_output) {
   return static_cast<double>(layers + 1) * gamma_float64(longest_sum) * max_abs_output;
+}
+
+// The multi-index of flat (row-major) element `flat` of a tensor of `sizes`, as "[i, j, k]".
+inline std::string tensor_index(int64_t flat, torch::IntArrayRef sizes) {
+  std::vector<int64_t> index(sizes.size());
+  for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
+    index[d] = sizes[d] == 0 ? 0 : flat % sizes[d];
+    flat = sizes[d] == 0 ? 0 : flat / sizes[d];
+  }
+  std::ostringstream out;
+  out << torch::IntArrayRef(index);
+  return out.str();
+}
+
+// The one tensor comparator of the tests: EXPECT_TRUE(tensors_within(got, want, bound)) fails with
+// the number of elements out of bound and the first one's index, values and bound. `bound` is
+// element-wise (broadcast like got - want), 0 for exact equality.
+inline ::testing::AssertionResult tensors_within(const torch::Tensor& got, const torch::Tensor& want,
+                                                 const torch::Tensor& bound) {
+  if (got.sizes() != want.sizes()) {
+    std::ostringstream out;
+    out << "shape " << got.sizes() << " where " << want.sizes() << " was expected";
+    return ::testing::AssertionFailure() << out.str();
+  }
+  const torch::Tensor g = got.to(torch::kCPU, torch::kFloat64).contiguous(), w = want.to(torch::kCPU, torch::kFloat64).contiguous();
+  const torch::Tensor b = bound.to(torch::kCPU, torch::kFloat64).expand_as(g).contiguous();
+  // NaN compares unequal, as in torch::equal; equal infinities are equal.
+  const torch::Tensor bad = ((g - w).abs() > b).logical_or(g.isnan()).logical_or(w.isnan()).logical_and(g != w).reshape(-1);
+  const int64_t count = bad.sum().item<int64_t>();
+  if (count == 0) return ::testing::AssertionSuccess();
+  const int64_t first = bad.nonzero()[0][0].item<int64_t>();
+  std::ostringstream out;
+  out.precision(17);
+  out << count << " of " << g.numel() << " elements differ; the first at " << tensor_index(first, g.sizes()) << ": got "
+      << g.reshape(-1)[first].item<double>() << ", want " << w.reshape(-1)[first].item<double>() << ", bound "
+      << b.reshape(-1)[first].item<double>();
+  return ::testing::AssertionFailure() << out.str();
+}
+
+// Bit-for-bit equality of values (and shape), naming the first differing element.
+inline ::testing::AssertionResult tensors_equal(const torch::Tensor& got, const torch::Tensor& want) {
+  if (got.scalar_type() != want.scalar_type())
+    return ::testing::AssertionFailure() << "dtype " << got.scalar_type() << " where " << want.scalar_type()
+                                         << " was expected";
+  if (got.sizes() == want.sizes() && torch::equal(got, want)) return ::testing::AssertionSuccess();
+  ::testing::AssertionResult where = tensors_within(got, want, torch::zeros({}, torch::kFloat64));
+  if (where) return ::testing::AssertionFailure() << "values differ beyond float64 precision (int64 above 2^53?)";
+  return where;
 }
 
 }  // namespace iwsi::testing

@@ -19,6 +19,7 @@
 #include "dist/world.h"
 #include "model/checkpoint.h"
 #include "model/lora.h"
+#include "float_bounds.h"
 #include "test_paths.h"
 #include "train/batch_order.h"
 #include "train/trainer.h"
@@ -183,7 +184,7 @@ TEST(TrainMpi, FlatAllReduceSumsEveryRanksBufferInPlace) {
   allreduce.sum(flat);
   // sum over r of (i + 1000 r) = n i + 1000 n (n - 1) / 2, exact in float32 at these sizes
   const torch::Tensor expected = torch::arange(1000, torch::kFloat32) * n + 500.0f * n * (n - 1);
-  EXPECT_TRUE(torch::equal(flat, expected));
+  EXPECT_TRUE(testing::tensors_equal(flat, expected));
   std::vector<double> values = {0.5 * rank, 1.0};
   allreduce_sum_in_place(values.data(), 2);
   EXPECT_EQ(values, (std::vector<double>{0.25 * n * (n - 1), static_cast<double>(n)}));
@@ -224,7 +225,7 @@ TEST(TrainMpi, FullModeFollowsTheCurveChangesEveryWeightAndOverfits) {
   expect_same_curve(trained, reference, config.lr);
   EXPECT_LT(trained.loss.back(), 0.6 * trained.loss.front()) << trained.loss.front() << " -> " << trained.loss.back();
   for (size_t i = 0; i < trained.weights.size(); ++i)
-    EXPECT_FALSE(torch::equal(trained.weights[i], before.trainable[i].second)) << before.trainable[i].first << " unchanged";
+    EXPECT_FALSE(testing::tensors_equal(trained.weights[i], before.trainable[i].second)) << before.trainable[i].first << " unchanged";
 }
 
 TEST(TrainMpi, LoraChangesOnlyTheAdaptersAndLeavesTheBaseBitIdentical) {
@@ -238,7 +239,7 @@ TEST(TrainMpi, LoraChangesOnlyTheAdaptersAndLeavesTheBaseBitIdentical) {
   const auto trained_base = llama_named_tensors(run.model), original = llama_named_tensors(base);
   ASSERT_EQ(trained_base.size(), original.size());
   for (size_t i = 0; i < original.size(); ++i)
-    EXPECT_TRUE(torch::equal(trained_base[i].second, original[i].second)) << original[i].first << " changed";
+    EXPECT_TRUE(testing::tensors_equal(trained_base[i].second, original[i].second)) << original[i].first << " changed";
   int changed_b = 0;
   for (const auto& [name, tensor] : run.trainable)
     if (name.find("lora_B") != std::string::npos) changed_b += tensor.abs().max().item<double>() > 0;
@@ -280,7 +281,7 @@ TEST(TrainMpi, AStoppedAndResumedRunEqualsTheUninterruptedRunExactly) {
     EXPECT_EQ(resumed.steps[s].lr, whole.steps[s].lr) << "step " << s + 1;
   }
   for (size_t i = 0; i < second.trainable.size(); ++i)
-    EXPECT_TRUE(torch::equal(second.trainable[i].second, uninterrupted.trainable[i].second)) << second.trainable[i].first;
+    EXPECT_TRUE(testing::tensors_equal(second.trainable[i].second, uninterrupted.trainable[i].second)) << second.trainable[i].first;
 
   config.fingerprint = "run-b";  // other options or inputs
   TrainableModel other = fresh_model(false, 0.2, torch::kFloat32);

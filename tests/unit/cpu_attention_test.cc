@@ -141,7 +141,7 @@ TEST(CpuAttention, ANanInOneRowGivesThatRowNanLikeTheTorchPath) {
   in.q[1][2][0][3] = std::numeric_limits<float>::quiet_NaN();  // row 1, query head 2 (KV head 1)
   const torch::Tensor got = cpu_attention(in.q, in.keys, in.values, in.key_valid, in.past);  // (B, 1, H*D)
   const torch::Tensor want = torch_attention(in.q, in.keys, in.values, in.key_valid, in.past);
-  EXPECT_TRUE(torch::equal(torch::isnan(got), torch::isnan(want)));
+  EXPECT_TRUE(testing::tensors_equal(torch::isnan(got), torch::isnan(want)));
   EXPECT_TRUE(torch::isnan(got[1][0].narrow(0, 2 * 8, 8)).all().item<bool>());
   EXPECT_EQ(torch::isnan(got).sum().item<int64_t>(), 8);  // only that head of that row
 }
@@ -154,7 +154,7 @@ TEST(CpuAttention, ResultsDoNotDependOnTheThreadCount) {
   set_kernel_threads(3);
   const torch::Tensor three = cpu_attention(in.q, in.keys, in.values, in.key_valid, in.past);
   set_kernel_threads(threads);
-  EXPECT_TRUE(torch::equal(one, three));  // bit for bit: each (row, KV head) is one task
+  EXPECT_TRUE(testing::tensors_equal(one, three));  // bit for bit: each (row, KV head) is one task
 }
 
 TEST(CpuAttention, AppliesToFloat32CpuInferenceOnly) {
@@ -181,7 +181,7 @@ TEST(CpuAttention, ABlockOfQueriesEqualsOneQueryAtATimeBitForBit) {
     const int64_t Tk = in.past + t + 1;
     const torch::Tensor step = cpu_attention(in.q.narrow(2, t, 1), in.keys.narrow(2, 0, Tk),
                                              in.values.narrow(2, 0, Tk), in.key_valid.narrow(1, 0, Tk), Tk - 1);
-    EXPECT_TRUE(torch::equal(step.select(1, 0), block.select(1, t))) << "query " << t;
+    EXPECT_TRUE(testing::tensors_equal(step.select(1, 0), block.select(1, t))) << "query " << t;
   }
 }
 
@@ -195,7 +195,7 @@ TEST(CpuAttention, LeftPaddingARowChangesNoBitOfItsResult) {
     valid.narrow(1, 0, pad).fill_(false);
     const torch::Tensor got = cpu_attention(in.q, padded(in.keys), padded(in.values), valid, in.past + pad);
     const torch::Tensor want = cpu_attention(in.q, in.keys, in.values, torch::Tensor(), in.past);
-    EXPECT_TRUE(torch::equal(got, want)) << "pad " << pad;
+    EXPECT_TRUE(testing::tensors_equal(got, want)) << "pad " << pad;
   }
 }
 

@@ -65,7 +65,7 @@ TEST(InvariantLinear, TakesAnyLeadingShapeAndStridedInput) {
   const torch::Tensor bound = 2 * testing::gamma_float32(41) *
                               (torch::matmul(x.abs().to(torch::kFloat64), w.abs().t().to(torch::kFloat64)) + b.abs().to(torch::kFloat64));
   EXPECT_TRUE(testing::within(got, torch::linear(x, w, b), bound));
-  EXPECT_TRUE(torch::equal(got, invariant_linear(x.contiguous(), w, b)));
+  EXPECT_TRUE(testing::tensors_equal(got, invariant_linear(x.contiguous(), w, b)));
 }
 
 // The property the kernel exists for: a row's result depends on nothing but the row.
@@ -75,11 +75,11 @@ TEST(InvariantLinear, ARowsResultDoesNotDependOnItsBatchBitForBit) {
   const torch::Tensor all = invariant_linear(x, w, b);
   for (int64_t M : {1, 2, 5, 16, 17, 64, 129}) {
     const int64_t offset = (M * 37) % (200 - M);
-    EXPECT_TRUE(torch::equal(invariant_linear(x.narrow(0, offset, M), w, b), all.narrow(0, offset, M)))
+    EXPECT_TRUE(testing::tensors_equal(invariant_linear(x.narrow(0, offset, M), w, b), all.narrow(0, offset, M)))
         << "rows [" << offset << ", " << offset + M << ")";
   }
   const torch::Tensor order = torch::randperm(200);
-  EXPECT_TRUE(torch::equal(invariant_linear(x.index_select(0, order), w, b), all.index_select(0, order)));
+  EXPECT_TRUE(testing::tensors_equal(invariant_linear(x.index_select(0, order), w, b), all.index_select(0, order)));
   // torch::linear (BLAS) makes no such promise; with this many shapes it breaks it somewhere, which
   // is what the kernel is for. (Reported, not asserted: another BLAS may well keep it.)
   int64_t differing = 0;
@@ -98,7 +98,7 @@ TEST(InvariantLinear, ResultsDoNotDependOnTheThreadCount) {
   set_kernel_threads(3);
   const torch::Tensor three = invariant_linear(x, w, {});
   set_kernel_threads(threads);
-  EXPECT_TRUE(torch::equal(one, three));
+  EXPECT_TRUE(testing::tensors_equal(one, three));
 }
 
 TEST(InvariantLinear, AppliesToFloat32CpuTensorsWithAContiguousWeight) {
@@ -167,8 +167,8 @@ TEST(InvariantLinear, TrainableGradientsHaveTheSameBitsForAnyThreadCount) {
   const int threads = kernel_threads();
   const auto one = gradients(1), three = gradients(3);
   set_kernel_threads(threads);
-  EXPECT_TRUE(torch::equal(one.first, three.first));
-  EXPECT_TRUE(torch::equal(one.second, three.second));
+  EXPECT_TRUE(testing::tensors_equal(one.first, three.first));
+  EXPECT_TRUE(testing::tensors_equal(one.second, three.second));
 }
 
 TEST(InvariantLinear, RejectsOperandsThatDoNotFitNamingTheShapes) {
@@ -181,8 +181,8 @@ TEST(InvariantLinear, RejectsOperandsThatDoNotFitNamingTheShapes) {
 TEST(InvariantLinear, EmptyBatchesAndEmptyInputs) {
   EXPECT_EQ(invariant_linear(torch::randn({0, 8}), torch::randn({4, 8}), {}).sizes(), (std::vector<int64_t>{0, 4}));
   const torch::Tensor b = torch::randn({4});
-  EXPECT_TRUE(torch::equal(invariant_linear(torch::randn({3, 0}), torch::randn({4, 0}), b), b.expand({3, 4})));
-  EXPECT_TRUE(torch::equal(invariant_linear(torch::randn({3, 0}), torch::randn({4, 0}), {}), torch::zeros({3, 4})));
+  EXPECT_TRUE(testing::tensors_equal(invariant_linear(torch::randn({3, 0}), torch::randn({4, 0}), b), b.expand({3, 4})));
+  EXPECT_TRUE(testing::tensors_equal(invariant_linear(torch::randn({3, 0}), torch::randn({4, 0}), {}), torch::zeros({3, 4})));
 }
 
 // ---- swiglu, cos_sin ---------------------------------------------------------------------------
@@ -195,9 +195,9 @@ TEST(Swiglu, MatchesTorchSiluTimesUpIncludingSpecialValues) {
                                                   -200.0f, 200.0f, inf, nan, 3.0f})});
   torch::Tensor up = torch::randn(gate.sizes());
   const torch::Tensor got = swiglu(gate, up), want = torch::silu(gate) * up;
-  EXPECT_TRUE(torch::equal(torch::isnan(got), torch::isnan(want)));
+  EXPECT_TRUE(testing::tensors_equal(torch::isnan(got), torch::isnan(want)));
   const torch::Tensor finite = torch::isfinite(want);
-  EXPECT_TRUE(torch::equal(torch::isfinite(got), finite));
+  EXPECT_TRUE(testing::tensors_equal(torch::isfinite(got), finite));
   const torch::Tensor g = got.masked_select(finite), w = want.masked_select(finite);
   // Both sides are a handful of rounded operations, each within u relative: the kernel's exp (a
   // degree-7 polynomial, truncation < 0.2 u, Horner steps on values near 1, a scaling by 2^n), 1 + e, a
@@ -214,8 +214,8 @@ TEST(Swiglu, AnElementsResultDoesNotDependOnTheTensorsSizeBitForBit) {
   const torch::Tensor all = swiglu(gate, up);
   for (int64_t rows : {1, 2, 3})
     for (int64_t first : {0, 1, 4})
-      EXPECT_TRUE(torch::equal(swiglu(gate.narrow(0, first, rows), up.narrow(0, first, rows)), all.narrow(0, first, rows)));
-  EXPECT_TRUE(torch::equal(swiglu(gate.narrow(1, 3, 5), up.narrow(1, 3, 5)), all.narrow(1, 3, 5)));
+      EXPECT_TRUE(testing::tensors_equal(swiglu(gate.narrow(0, first, rows), up.narrow(0, first, rows)), all.narrow(0, first, rows)));
+  EXPECT_TRUE(testing::tensors_equal(swiglu(gate.narrow(1, 3, 5), up.narrow(1, 3, 5)), all.narrow(1, 3, 5)));
 }
 
 TEST(CosSin, MatchTorchAndDoNotDependOnTheTensorsSize) {
@@ -226,7 +226,7 @@ TEST(CosSin, MatchTorchAndDoNotDependOnTheTensorsSize) {
   EXPECT_LE(max_abs_diff(c, angles.to(torch::kFloat64).cos()), 2 * testing::kFloat32Unit);
   EXPECT_LE(max_abs_diff(s, angles.to(torch::kFloat64).sin()), 2 * testing::kFloat32Unit);
   const auto [c1, s1] = cos_sin(angles.narrow(0, 1000, 1));
-  EXPECT_TRUE(torch::equal(c1, c.narrow(0, 1000, 1)) && torch::equal(s1, s.narrow(0, 1000, 1)));
+  EXPECT_TRUE(testing::tensors_equal(c1, c.narrow(0, 1000, 1)) && torch::equal(s1, s.narrow(0, 1000, 1)));
 }
 
 TEST(CpuElementwise, AppliesToFloat32CpuInferenceOnly) {

@@ -128,7 +128,7 @@ TEST(Lora, AddLoraInitializesLikePeftAndFreezesTheBase) {
 
   Llama again = random_llama(tiny_config(), 1, torch::kFloat64);  // the seed alone decides the init
   add_lora(again, lora_config(4, {"q_proj", "v_proj", "down_proj"}), 7);
-  EXPECT_TRUE(torch::equal(again.layers[1].down.lora->a, down.a));
+  EXPECT_TRUE(testing::tensors_equal(again.layers[1].down.lora->a, down.a));
   expect_error([&] { add_lora(m, lora_config(4), 7); }, {"already has LoRA adapters"});
 }
 
@@ -151,7 +151,7 @@ TEST(Lora, ZeroBLeavesLogitsExactlyUnchangedAndRandomBChangesThem) {
   Llama adapted = base;  // shallow: shares the base tensors
   add_lora(adapted, lora_config(8), 3);
   const torch::Tensor want = forward(base, stories_ids(), positions_like(stories_ids()), {}, nullptr);
-  EXPECT_TRUE(torch::equal(forward(adapted, stories_ids(), positions_like(stories_ids()), {}, nullptr), want));
+  EXPECT_TRUE(testing::tensors_equal(forward(adapted, stories_ids(), positions_like(stories_ids()), {}, nullptr), want));
   randomize_b(adapted, 4, 0.05);
   const double diff = max_abs(forward(adapted, stories_ids(), positions_like(stories_ids()), {}, nullptr), want);
   std::printf("[ info     ] stories260K: random B moves the logits by up to %.3g\n", diff);
@@ -205,7 +205,7 @@ TEST(Lora, GradientsMatchCentralFiniteDifferencesAndOnlyLoraParametersLearn) {
   }
   EXPECT_LT(answer_loss(m, ids, prompt_len).item<double>(), loss.item<double>());
   const auto after = llama_named_tensors(m);
-  for (size_t i = 0; i < after.size(); ++i) EXPECT_TRUE(torch::equal(after[i].second, before[i])) << after[i].first;
+  for (size_t i = 0; i < after.size(); ++i) EXPECT_TRUE(testing::tensors_equal(after[i].second, before[i])) << after[i].first;
 }
 
 // ---- save, load, merge -------------------------------------------------------------------------
@@ -230,7 +230,7 @@ TEST(Lora, SaveLoadMergeAndSaveMergedReproduceTheLogits) {
   EXPECT_DOUBLE_EQ(read.dropout, 0.05);
   EXPECT_EQ(read.targets, config.targets);
   EXPECT_DOUBLE_EQ(reloaded.layers[2].up.lora->scale, 17.0 / 8.0);
-  EXPECT_TRUE(torch::equal(forward(reloaded, ids, pos, {}, nullptr), want)) << "the saved adapter is the same bits";
+  EXPECT_TRUE(testing::tensors_equal(forward(reloaded, ids, pos, {}, nullptr), want)) << "the saved adapter is the same bits";
 
   // The same adapter on a float64 base: the reference for float32's own rounding error.
   Llama reloaded64 = load_llama(kStories, torch::kFloat64);
@@ -255,11 +255,11 @@ TEST(Lora, SaveLoadMergeAndSaveMergedReproduceTheLogits) {
 
   save_llama(reloaded, dir + "/merged");
   const Llama merged = load_llama(dir + "/merged");
-  EXPECT_TRUE(torch::equal(forward(merged, ids, pos, {}, nullptr), merged_logits));
+  EXPECT_TRUE(testing::tensors_equal(forward(merged, ids, pos, {}, nullptr), merged_logits));
   // Merging a shallow copy never writes into the weights it shares with the base.
   merge_lora(adapted);
-  EXPECT_TRUE(torch::equal(forward(base, ids, pos, {}, nullptr), base_logits));
-  EXPECT_TRUE(torch::equal(forward(adapted, ids, pos, {}, nullptr), merged_logits)) << "the same merge, the same bits";
+  EXPECT_TRUE(testing::tensors_equal(forward(base, ids, pos, {}, nullptr), base_logits));
+  EXPECT_TRUE(testing::tensors_equal(forward(adapted, ids, pos, {}, nullptr), merged_logits)) << "the same merge, the same bits";
 }
 
 TEST(Lora, MergeIsExactToFloat64Rounding) {
@@ -302,7 +302,7 @@ TEST(Lora, AdapterFilesHavePeftsLayout) {
     EXPECT_EQ(f.entry(name).dtype, "F32") << name;
   }
   EXPECT_FALSE(f.has("base_model.model.model.layers.0.self_attn.k_proj.lora_A.weight"));
-  EXPECT_TRUE(torch::equal(f.tensor("base_model.model.model.layers.2.mlp.up_proj.lora_A.weight"), m.layers[2].up.lora->a));
+  EXPECT_TRUE(testing::tensors_equal(f.tensor("base_model.model.model.layers.2.mlp.up_proj.lora_A.weight"), m.layers[2].up.lora->a));
 
   const json j = json::parse(std::ifstream(dir + "/adapter_config.json"));
   EXPECT_EQ(j.at("peft_type"), "LORA");
@@ -411,8 +411,8 @@ TEST(LoraDropout, MasksAreTheCounterHashStreamOnEveryDevice) {
   const double kept = (mult > 0).to(torch::kFloat64).mean().item<double>();
   EXPECT_NEAR(kept, 0.7, 0.005);  // 100,000 draws: 3.5 standard deviations
   EXPECT_NEAR(mult.mean().item<double>(), 1.0, 0.01);
-  EXPECT_FALSE(torch::equal(mult[0], mult[1]));
-  EXPECT_FALSE(torch::equal(mult, lora_dropout_multiplier(seeds, 3, 6, p, {2, 50, 1000}, torch::kFloat64)));
+  EXPECT_FALSE(testing::tensors_equal(mult[0], mult[1]));
+  EXPECT_FALSE(testing::tensors_equal(mult, lora_dropout_multiplier(seeds, 3, 6, p, {2, 50, 1000}, torch::kFloat64)));
   expect_error([&] { lora_dropout_multiplier(seeds, 0, 0, p, {3, 4}, torch::kFloat64); }, {"lora_dropout_seeds", "B = 3"});
 }
 
@@ -458,7 +458,7 @@ TEST(LoraDropout, ForwardDrawsMasksFromTheModelsPerRowSeeds) {
               2 * testing::network_float64_bound(2, 24, together.abs().max().item<double>())) << "row " << b;
   }
   m.lora_dropout_seeds = torch::Tensor();
-  EXPECT_TRUE(torch::equal(logits_of(m, ids), no_dropout));
+  EXPECT_TRUE(testing::tensors_equal(logits_of(m, ids), no_dropout));
 }
 
 }  // namespace

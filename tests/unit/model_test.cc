@@ -108,6 +108,25 @@ std::vector<int64_t> greedy_cached(const Llama& m, const std::vector<int64_t>& p
 
 using testing::expect_error;
 
+// ---- the tests' tensor comparator (float_bounds.h) -----------------------------------------------
+
+TEST(TensorComparator, NamesTheFirstDifferingIndexAndCountsTheRest) {
+  torch::Tensor want = torch::arange(24, torch::kFloat32).reshape({2, 3, 4});
+  EXPECT_TRUE(testing::tensors_equal(want.clone(), want));
+  torch::Tensor got = want.clone();
+  got[1][2][1] = 100.0f, got[1][2][3] = -1.0f;
+  const ::testing::AssertionResult r = testing::tensors_equal(got, want);
+  EXPECT_FALSE(r);
+  EXPECT_NE(std::string(r.message()).find("2 of 24 elements differ; the first at [1, 2, 1]: got 100, want 21"),
+            std::string::npos) << r.message();
+  EXPECT_FALSE(testing::tensors_equal(got.to(torch::kFloat64), want));  // another dtype
+  EXPECT_FALSE(testing::tensors_equal(want.reshape({6, 4}), want));     // another shape
+  EXPECT_TRUE(testing::tensors_within(got, want, torch::full({}, 80.0, torch::kFloat64)));
+  EXPECT_FALSE(testing::tensors_within(got, want, torch::full({}, 78.0, torch::kFloat64)));
+  got[0][0][0] = std::nanf("");
+  EXPECT_FALSE(testing::tensors_within(got, want, torch::full({}, 1e9, torch::kFloat64)));  // NaN is never close
+}
+
 // ---- config ------------------------------------------------------------------------------------
 
 TEST(LlamaConfig, ReadsStories260K) {
@@ -211,10 +230,10 @@ TEST(LlamaConfig, TransformersV4AndV5LayoutsOfOneModelGiveIdenticalLogits) {
   const torch::Tensor positions = torch::arange(0, 100, torch::kInt64).unsqueeze(0);
   const torch::Tensor a = forward(v4, ids, positions, torch::Tensor(), nullptr);
   const torch::Tensor b = forward(v5, ids, positions, torch::Tensor(), nullptr);
-  EXPECT_TRUE(torch::equal(a, b));
-  EXPECT_TRUE(torch::equal(v4.rope_inv_freq, v5.rope_inv_freq));
+  EXPECT_TRUE(testing::tensors_equal(a, b));
+  EXPECT_TRUE(testing::tensors_equal(v4.rope_inv_freq, v5.rope_inv_freq));
   // And the settings were read: the model differs from stories260K's own theta 10000.
-  EXPECT_FALSE(torch::equal(v5.rope_inv_freq, plain.rope_inv_freq));
+  EXPECT_FALSE(testing::tensors_equal(v5.rope_inv_freq, plain.rope_inv_freq));
   EXPECT_GT((a - forward(plain, ids, positions, torch::Tensor(), nullptr)).abs().max().item<double>(), 1e-3);
 }
 
@@ -312,8 +331,8 @@ TEST(Stories260K, LastPromptPositionLogitsMatchReference) {
   torch::NoGradGuard no_grad;
   // The untied folder is the same model with lm_head.weight = a copy of the embedding (its README),
   // so the same reference applies to both.
-  EXPECT_TRUE(torch::equal(stories(false).lm_head.weight, stories(true).embed));
-  EXPECT_TRUE(torch::equal(stories(false).embed, stories(true).embed));
+  EXPECT_TRUE(testing::tensors_equal(stories(false).lm_head.weight, stories(true).embed));
+  EXPECT_TRUE(testing::tensors_equal(stories(false).embed, stories(true).embed));
   for (bool tied : {true, false}) {
     double worst = 0, worst32 = 0;
     for (const auto& c : reference().at("cases")) {

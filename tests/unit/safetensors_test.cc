@@ -16,6 +16,7 @@
 #include "model/checkpoint.h"
 #include "model/safetensors.h"
 #include "expect_error.h"
+#include "float_bounds.h"
 #include "test_paths.h"
 
 namespace iwsi {
@@ -42,10 +43,10 @@ void expect_same_model(const Llama& a, const Llama& b) {
   ASSERT_EQ(ta.size(), tb.size());
   for (size_t i = 0; i < ta.size(); ++i) {
     EXPECT_EQ(ta[i].first, tb[i].first);
-    EXPECT_TRUE(torch::equal(ta[i].second, tb[i].second)) << ta[i].first;
+    EXPECT_TRUE(testing::tensors_equal(ta[i].second, tb[i].second)) << ta[i].first;
   }
-  EXPECT_TRUE(torch::equal(a.lm_head.weight, b.lm_head.weight));
-  EXPECT_TRUE(torch::equal(a.rope_inv_freq, b.rope_inv_freq));
+  EXPECT_TRUE(testing::tensors_equal(a.lm_head.weight, b.lm_head.weight));
+  EXPECT_TRUE(testing::tensors_equal(a.rope_inv_freq, b.rope_inv_freq));
 }
 
 // A checkpoint directory with stories260K's config and the given tensors.
@@ -87,10 +88,10 @@ TEST(Safetensors, WrittenBytesFollowTheSpec) {
   SafetensorsFile f(path);
   EXPECT_EQ(f.names(), (std::vector<std::string>{"alpha", "c", "d", "empty", "zeta"}));
   EXPECT_EQ(f.metadata.at("k"), "v");
-  EXPECT_TRUE(torch::equal(f.tensor("zeta"), a));
-  EXPECT_TRUE(torch::equal(f.tensor("alpha"), b));
-  EXPECT_TRUE(torch::equal(f.tensor("c"), c));
-  EXPECT_TRUE(torch::equal(f.tensor("d"), d));
+  EXPECT_TRUE(testing::tensors_equal(f.tensor("zeta"), a));
+  EXPECT_TRUE(testing::tensors_equal(f.tensor("alpha"), b));
+  EXPECT_TRUE(testing::tensors_equal(f.tensor("c"), c));
+  EXPECT_TRUE(testing::tensors_equal(f.tensor("d"), d));
   EXPECT_EQ(f.tensor("empty").sizes(), e.sizes());
   expect_error([&] { f.tensor("nope"); }, {path, "nope"});
   expect_error([&] { write_safetensors(path, {{"x", a}, {"x", a}}); }, {"duplicate", "'x'"});
@@ -126,7 +127,7 @@ TEST(Checkpoint, SaveThenLoadIsBitExact) {
     expect_same_model(m, r);
     // The original file's bytes are reproduced exactly (same names, dtype, values).
     for (const auto& name : f.names())
-      EXPECT_TRUE(torch::equal(f.tensor(name), SafetensorsFile(stories_dir(tied) + "/model.safetensors").tensor(name))) << name;
+      EXPECT_TRUE(testing::tensors_equal(f.tensor(name), SafetensorsFile(stories_dir(tied) + "/model.safetensors").tensor(name))) << name;
   }
 }
 
@@ -141,7 +142,7 @@ TEST(Checkpoint, HalfPrecisionFilesRoundTripWithinDtypeTolerance) {
     Named a = llama_named_tensors(m), b = llama_named_tensors(r);
     for (size_t i = 0; i < a.size(); ++i) {
       EXPECT_EQ(b[i].second.scalar_type(), torch::kFloat32);
-      EXPECT_TRUE(torch::equal(b[i].second, a[i].second.to(dtype).to(torch::kFloat32))) << a[i].first;
+      EXPECT_TRUE(testing::tensors_equal(b[i].second, a[i].second.to(dtype).to(torch::kFloat32))) << a[i].first;
       EXPECT_TRUE(((b[i].second - a[i].second).abs() <= a[i].second.abs() * rel + 1e-7).all().item<bool>()) << a[i].first;
     }
     Llama rb = load_llama(dir, torch::kBFloat16);  // and loadable straight into a half compute dtype

@@ -73,7 +73,7 @@ TEST(AdamW, MatchesLibtorchAdamWBitForBitWithChangingLearningRate) {
   }
   EXPECT_EQ(state.step, 6);
   EXPECT_GT((mine - start).abs().min().item<double>(), 1e-4);  // every element moved
-  EXPECT_TRUE(torch::equal(mine, theirs.detach())) << (mine - theirs.detach()).abs().max().item<double>();
+  EXPECT_TRUE(testing::tensors_equal(mine, theirs.detach())) << (mine - theirs.detach()).abs().max().item<double>();
 }
 
 // ---- data order ---------------------------------------------------------------------------------
@@ -220,19 +220,19 @@ TEST(FlatParameters, GradientsAndMasterFollowTheGivenOrder) {
   FlatParameters p = flatten_parameters({{"a", a}, {"b", b}, {"unused", unused}});
   EXPECT_EQ(p.numel(), 12);
   EXPECT_TRUE(a.requires_grad() && b.requires_grad() && unused.requires_grad());
-  EXPECT_TRUE(torch::equal(p.master.narrow(0, 0, 6), torch::arange(6, torch::kFloat32)));
+  EXPECT_TRUE(testing::tensors_equal(p.master.narrow(0, 0, 6), torch::arange(6, torch::kFloat32)));
   ((a * a).sum() + (3 * b).sum()).backward();
   const torch::Tensor g = flat_gradients(p);  // (12)
-  EXPECT_TRUE(torch::equal(g.narrow(0, 0, 6), 2 * torch::arange(6, torch::kFloat32)));
-  EXPECT_TRUE(torch::equal(g.narrow(0, 6, 4), torch::full({4}, 3.0f)));
-  EXPECT_TRUE(torch::equal(g.narrow(0, 10, 2), torch::zeros({2})));  // no gradient: zeros
+  EXPECT_TRUE(testing::tensors_equal(g.narrow(0, 0, 6), 2 * torch::arange(6, torch::kFloat32)));
+  EXPECT_TRUE(testing::tensors_equal(g.narrow(0, 6, 4), torch::full({4}, 3.0f)));
+  EXPECT_TRUE(testing::tensors_equal(g.narrow(0, 10, 2), torch::zeros({2})));  // no gradient: zeros
   clear_gradients(p);
   EXPECT_FALSE(a.grad().defined());
   p.master.fill_(0.5);
   copy_master_to_model(p);
-  EXPECT_TRUE(torch::equal(a, torch::full({2, 3}, 0.5f)));
+  EXPECT_TRUE(testing::tensors_equal(a, torch::full({2, 3}, 0.5f)));
   EXPECT_EQ(unused.scalar_type(), torch::kBFloat16);
-  EXPECT_TRUE(torch::equal(unused, torch::full({2}, 0.5, torch::kBFloat16)));
+  EXPECT_TRUE(testing::tensors_equal(unused, torch::full({2}, 0.5, torch::kBFloat16)));
   EXPECT_THROW(flatten_parameters({{"a", a}, {"a", b}}), Error);
 }
 
