@@ -1,5 +1,5 @@
-// `iwsi complete` and `iwsi ini`: the two questions the Slurm submit scripts ask on a login node,
-// answered by the binary itself, without MPI (nothing is started: no mpirun/srun, no MPI_Init) and
+// `iwsi-tools complete | ini | strategies` (also `iwsi TOOL`): what the Slurm submit scripts ask on a
+// login node, answered by our own code, without MPI (nothing is started: no mpirun/srun, no MPI_Init) and
 // without Python or h5py, which a cluster's login node often lacks.
 //   iwsi complete PATH...                  1 or 0 per path, one per line: an .h5 path is complete when
 //                                          it opens as HDF5 and its root attribute `complete` is 1
@@ -23,6 +23,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "data/text.h"
 #include "select/strategy.h"
 #include "store/attributes.h"
 #include "store/h5.h"
@@ -44,16 +45,14 @@ bool is_complete(const std::string& path) {
   }
 }
 
-std::string trim(const std::string& s) {
-  const size_t begin = s.find_first_not_of(" \t\r"), end = s.find_last_not_of(" \t\r");
-  return begin == std::string::npos ? "" : s.substr(begin, end - begin + 1);
-}
+// A line without its comment and surrounding whitespace.
+std::string content_of(const std::string& line) { return trim_whitespace(line.substr(0, line.find('#'))); }
 
-// The section a line opens ("" when it opens none), comments removed.
+// True when the line opens a section, whose name is then put in `section`.
 bool section_line(const std::string& line, std::string& section) {
-  const std::string text = trim(line.substr(0, line.find('#')));
+  const std::string text = content_of(line);
   if (text.size() < 2 || text.front() != '[' || text.back() != ']') return false;
-  section = trim(text.substr(1, text.size() - 2));
+  section = trim_whitespace(text.substr(1, text.size() - 2));
   return true;
 }
 
@@ -72,10 +71,10 @@ int ini_get(const std::string& path, const std::string& name, const std::string*
   bool found = false;
   while (std::getline(in, line)) {
     if (section_line(line, section)) continue;
-    const std::string text = trim(line.substr(0, line.find('#')));
+    const std::string text = content_of(line);
     const size_t eq = text.find('=');
-    if (eq == std::string::npos || section != want_section || trim(text.substr(0, eq)) != want_key) continue;
-    value = trim(text.substr(eq + 1)), found = true;
+    if (eq == std::string::npos || section != want_section || trim_whitespace(text.substr(0, eq)) != want_key) continue;
+    value = trim_whitespace(text.substr(eq + 1)), found = true;
   }
   IWSI_CHECK(found || fallback, path, ": option '", want_key, "' in [", want_section, "] is required");
   std::cout << (found ? value : *fallback) << "\n";
