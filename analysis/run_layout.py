@@ -1,10 +1,10 @@
 """Links the outputs found under a run or sweep directory into cells: one cell per candidate file,
 holding the weights, selections, trainings and evaluations in its directory tree. Links follow the
 files' contents first (a train file's `inputs` provenance names its selection file by SHA-256; an
-eval file's `adapter` path names its train directory) and fall back to the naming convention of
-`iwsi run` and the Slurm scripts (select_X.h5 or filter-X.h5, train_X/ or train-X/, eval_X.h5 or
-eval-X.h5 in one directory, X = strategy[_kK]). k comes from the selection file, T from the candidate
-file's config. It reads only attributes, never the big columns."""
+eval file's `adapter` path names its train directory) and fall back to the names of the binary's
+plan (jobs/plan.h, the same for `iwsi run` and the Slurm scripts: filter-X.h5, train-X/, eval-X.h5 in
+one directory, X = strategy[-kK]). k comes from the selection file, T from the candidate file's
+config. It reads only attributes, never the big columns."""
 import hashlib
 import json
 import os
@@ -18,8 +18,8 @@ STRATEGY_ORDER = ["base", "none", "lmsi", "entropy", "self", "rm", "iwsi", "iwsi
 METHOD_NAMES = {"base": "base", "none": "none", "lmsi": "LMSI", "entropy": "entropy", "self": "self",
                 "rm": "rm", "iwsi": "IWSI", "iwsi-w": "IWSI-w", "oracle": "oracle"}
 K_STRATEGIES = {"iwsi", "entropy", "self", "rm"}  # the strategies whose selection depends on k
-_NAME_LABEL = r"^(?:{prefixes})[-_](base|none|lmsi|entropy|self|rm|iwsi-w|iwsi|oracle)(?:[-_]k([0-9]+(?:\.[0-9]+)?))?$"
-SELECTION_PREFIXES, TRAIN_PREFIXES, EVAL_PREFIXES = ("select", "filter"), ("train",), ("eval",)
+_NAME_LABEL = r"^(?:{prefixes})-(base|none|lmsi|entropy|self|rm|iwsi-w|iwsi|oracle)(?:-k([0-9]+(?:\.[0-9]+)?))?$"
+SELECTION_PREFIXES, TRAIN_PREFIXES, EVAL_PREFIXES = ("filter",), ("train",), ("eval",)
 
 
 @dataclass
@@ -133,8 +133,8 @@ def _inputs(file):
 
 
 def name_label(name, prefixes):
-    """(strategy, k or None) from a name such as select_iwsi_k80, filter-iwsi-k80, train_lmsi or
-    eval-iwsi-w (extension removed), or None when the name follows neither convention."""
+    """(strategy, k or None) from a name such as filter-iwsi-k80, train-lmsi or eval-iwsi-w
+    (extension removed), or None when the name is not one of the plan's."""
     match = re.match(_NAME_LABEL.format(prefixes="|".join(prefixes)), name)
     return (match.group(1), float(match.group(2)) if match.group(2) else None) if match else None
 

@@ -4,8 +4,9 @@
     /usr/bin/python3 analysis/seeds_summary.py SEEDS_DIR [--out FILE]
 
 SEEDS_DIR holds one run directory per seed (seed0/, seed1/, ...), each written by `iwsi run` with
-test evaluations eval_<cell>.h5 and, for choosing k without the test set, evaluations of the same
-adapters on the labeled valid split valid_<cell>.h5 (scripts/demo_seeds.sh writes both). Prints and
+test evaluations eval-<cell>.h5 (the plan's names, jobs/plan.h) and, for choosing k without the
+test set, evaluations of the same adapters on the labeled valid split valid-<cell>.h5
+(scripts/demo_seeds.sh writes both). Prints and
 writes (default SEEDS_DIR/summary.md):
   1. test accuracy per strategy and k: mean, sample std, min, max and every seed;
   2. paired differences per seed (IWSI at each k minus LMSI, minus base): mean, std, min -- the
@@ -29,18 +30,18 @@ def accuracy(path):
 
 
 def cells_of(run_dir, prefix):
-    """{cell suffix: accuracy} for every PREFIX_<cell>.h5 of one run directory."""
+    """{cell suffix: accuracy} for every PREFIX-<cell>.h5 of one run directory."""
     found = {}
-    for unfinished in glob.glob(os.path.join(run_dir, prefix + "_*.h5.tmp")):
+    for unfinished in glob.glob(os.path.join(run_dir, prefix + "-*.h5.tmp")):
         accuracy(unfinished[:-len(".tmp")])  # says which job did not finish, unless it since has
-    for path in glob.glob(os.path.join(run_dir, prefix + "_*.h5")):
+    for path in glob.glob(os.path.join(run_dir, prefix + "-*.h5")):
         found[os.path.basename(path)[len(prefix) + 1:-3]] = accuracy(path)
     return found
 
 
 def cell_key(cell):
-    """'iwsi_k30' -> ('iwsi', 30); 'lmsi' -> ('lmsi', None)."""
-    m = re.fullmatch(r"(.+)_k([0-9.]+)", cell)
+    """'iwsi-k30' -> ('iwsi', 30); 'lmsi' -> ('lmsi', None)."""
+    m = re.fullmatch(r"(.+)-k([0-9.]+)", cell)
     return (m.group(1), float(m.group(2))) if m else (cell, None)
 
 

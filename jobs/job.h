@@ -41,5 +41,7 @@ JobEntry train_job();
 JobEntry eval_job();
 JobEntry merge_job();
 JobEntry run_job();
+JobEntry plan_job();
+JobEntry status_job();
 
 }  // namespace iwsi

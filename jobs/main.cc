@@ -29,7 +29,8 @@ void print_usage() {
 }
 
 int run_cli(const World& world, int argc, char** argv) {
-  const std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() >= 2 && args[0] == "status" && args[1].rfind("--", 0) != 0) args[1] = "--status.dir=" + args[1];
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     if (world.rank() == 0) print_usage();
     return args.empty() ? 1 : 0;
@@ -58,10 +59,13 @@ int run_cli(const World& world, int argc, char** argv) {
   context.numerics = parse_numerics_mode(context.get<std::string>("runtime.numerics"), "option --runtime.numerics");
   // Before any tensor op: libtorch fixes its CPU kernels at its first dispatch.
   pin_numerics(context.numerics, context.threads.threads);
-  log_info0("iwsi ", job->name, " ", git_commit(), " on ", world.size(), " rank(s), ", context.threads.threads,
+  // plan and status answer a question on stdout: their log would only bury the answer.
+  const bool query = job->name == std::string("plan") || job->name == std::string("status");
+  if (!query)
+    log_info0("iwsi ", job->name, " ", git_commit(), " on ", world.size(), " rank(s), ", context.threads.threads,
             " thread(s) per rank (", context.threads.source, "); ", library_versions());
   const std::string numerics = rounding_key(context.numerics_identity());
-  log_info0("numerics: ", numerics);
+  if (!query) log_info0("numerics: ", numerics);
   // One output, one arithmetic: ranks on nodes of different kinds would write a file that no single
   // run produces (a chunk or a shard of each).
   const std::vector<std::string> every_rank = allgather(numerics);
@@ -69,7 +73,8 @@ int run_cli(const World& world, int argc, char** argv) {
     IWSI_CHECK(every_rank[r] == every_rank[0], "rank ", r, " computes with other numerics (", every_rank[r],
                ") than rank 0 (", every_rank[0], "); run on nodes of one kind, or with ",
                "--runtime.numerics=deterministic on CPUs");
-  log_info0("effective configuration", context.options.config_file.empty() ? "" : " (" + context.options.config_file + " + command line)",
+  if (!query)
+    log_info0("effective configuration", context.options.config_file.empty() ? "" : " (" + context.options.config_file + " + command line)",
             ":\n", context.options.effective_ini);
   return job->run(context);
 }

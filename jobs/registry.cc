@@ -7,7 +7,7 @@ namespace iwsi {
 
 const std::vector<JobEntry>& all_jobs() {
   static const std::vector<JobEntry> jobs = {synth_job(), generate_job(), weigh_job(), judge_job(), filter_job(), train_job(),
-                                             eval_job(), run_job(), merge_job(), decode_job(), bench_job(), check_job()};
+                                             eval_job(), run_job(), plan_job(), status_job(), merge_job(), decode_job(), bench_job(), check_job()};
   return jobs;
 }
 

@@ -19,9 +19,9 @@ for seed in "${seeds[@]}"; do
     --model.path "$dir/base" --synth.seed "$seed" --sampling.seed "$seed" --train.seed "$seed" \
     --run.strategies lmsi,iwsi,oracle --run.ks "$KS"
   for k in ${KS//,/ }; do
-    [ -f "$dir/valid_iwsi_k$k.h5" ] ||
+    [ -f "$dir/valid-iwsi-k$k.h5" ] ||
       mpirun -np 2 build/iwsi eval --config configs/demo.ini --data.dir "$dir/task" --model.path "$dir/base" \
-        --eval.split valid --eval.adapter "$dir/train_iwsi_k$k" --eval.output "$dir/valid_iwsi_k$k.h5"
+        --eval.split valid --eval.adapter "$dir/train-iwsi-k$k" --eval.output "$dir/valid-iwsi-k$k.h5"
   done
 done
 /usr/bin/python3 analysis/seeds_summary.py "$OUT"

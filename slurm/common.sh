@@ -1,14 +1,13 @@
 # Sourced by every iwsi sbatch script (never run by itself). It sets up, once, what every job step
-# needs: the iwsi binary, threads per rank, Open MPI / NCCL settings, GPU binding, and `iwsi_step`,
-# which runs one iwsi job on all the job's tasks with `srun --mpi=pmix`, forwards Slurm's warning
-# signal (USR1, from `#SBATCH --signal=B:USR1@SECONDS`) to it, and requeues the job when the step
-# stopped early to be resumed. It does not choose resources (the #SBATCH lines and the submit
-# scripts do).
+# needs: the iwsi binary, threads per rank, Open MPI / NCCL settings, GPU binding, and `iwsi_stages`,
+# which runs stages of a run directory's plan on all the job's tasks with `srun --mpi=pmix`,
+# forwards Slurm's warning signal (USR1, from `#SBATCH --signal=B:USR1@SECONDS`) to them, and
+# requeues the job when they stopped early to be resumed. It does not choose resources (the
+# #SBATCH lines and slurm/submit.sh do).
 
 IWSI_ROOT=${IWSI_ROOT:-${SLURM_SUBMIT_DIR:-$PWD}}
 IWSI_SLURM_DIR=${IWSI_SLURM_DIR:-$IWSI_ROOT/slurm}
 IWSI_BIN=${IWSI_BIN:-$IWSI_ROOT/build/iwsi}
-IWSI_TOOLS=${IWSI_TOOLS:-$(dirname "$IWSI_BIN")/iwsi-tools}   # the scripts' questions, without libtorch
 IWSI_EXIT_REQUEUE=75                            # iwsi's kExitRequeue: stopped on a signal, state saved
 IWSI_MAX_REQUEUES=${IWSI_MAX_REQUEUES:-20}      # a job that never finishes stops being requeued
 
@@ -121,26 +120,21 @@ iwsi_srun() {
   return "$rc"
 }
 
-# iwsi_step OUTPUT JOB [options...]: iwsi_srun, unless OUTPUT is already complete (a requeued job
-# skips what its earlier run finished) and IWSI_STEP_FORCE is not 1; IWSI_STEP_RAN says which
-# happened. A step that ran is done only when OUTPUT is complete: srun can end with 0 without ever
-# having started the ranks (Slurm 22.05, "step aborted before step completely launched").
-IWSI_STEP_RAN=0
-_iwsi_complete() { [ "$("$IWSI_TOOLS" complete "$1")" = 1 ]; }
-iwsi_step() {
-  local output=$1
-  shift
-  IWSI_STEP_RAN=0
-  if [ "${IWSI_STEP_FORCE:-0}" != 1 ] && _iwsi_complete "$output"; then
-    iwsi_log "skip 'iwsi $1': $output is complete"
-    return 0
-  fi
-  IWSI_STEP_RAN=1
-  iwsi_srun "$@" || return $?
-  if ! _iwsi_complete "$output"; then
-    iwsi_log "'iwsi $1' ended with exit code 0 but $output is not complete (did the step start at all?)"
+# iwsi_stages RUN_DIR IDS: `iwsi run --run.only IDS` of the run directory's plan (RUN_DIR/run.ini,
+# written by submit.sh) on all the job's tasks; the binary skips the stages that are up to date, so a
+# requeued job resumes where its earlier run stopped. Done only when iwsi wrote its receipt: srun can
+# end with 0 without ever having started the ranks (Slurm 22.05, "step aborted before step
+# completely launched").
+iwsi_stages() {
+  local run=$1 ids=$2
+  local receipt=$run/logs/.receipt-$IWSI_JOB_NAME
+  rm -f "$receipt"
+  iwsi_srun run --config "$run/run.ini" --run.dir "$run" --run.only "$ids" --run.receipt "$receipt" || return $?
+  if [ ! -e "$receipt" ]; then
+    iwsi_log "'iwsi run --run.only $ids' ended with exit code 0 but wrote no receipt (did the step start at all?)"
     return 1
   fi
+  rm -f "$receipt"
 }
 
 # A job without its binary (a hand-submitted one, say) stops here, naming what is missing.

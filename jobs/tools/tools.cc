@@ -8,7 +8,7 @@
 //   iwsi ini get FILE SECTION.KEY [DEFAULT]  the key's last value in FILE; without DEFAULT a missing
 //                                          key is an error naming the file, section and key
 //   iwsi ini strip FILE OUT SECTION...     FILE without those sections, written to OUT (the jobs
-//                                          refuse options no job has, such as [slurm] and [sweep])
+//                                          refuse options no job has; submit.sh drops [slurm] this way)
 //   iwsi strategies                        one line per selection strategy: its name, then 0/1 for
 //                                          uses_k, needs_weights, needs_judgments, needs_rm_scores
 //                                          (select/strategy.h's table, so the scripts keep no copy)

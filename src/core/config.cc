@@ -99,7 +99,8 @@ void store_config_file(const std::string& job, const std::string& path, const po
              "' is given more than once", first ? " (first at line " + std::to_string(first) + ")" : std::string());
       }
       mine.push_back(option);
-    } else if (!known_options.count(option.string_key)) {
+    } else if (!known_options.count(option.string_key) && option.string_key.rfind("slurm.", 0) != 0) {
+      // [slurm] is slurm/submit.sh's (sbatch resources), so one config serves both ways of running.
       const int line = ini_line_of(path, option.string_key);
       fail(path, line ? ":" + std::to_string(line) : std::string(), ": unknown option '", option.string_key,
            "' (no iwsi job has it; see iwsi ", job, " --help)");
@@ -190,11 +191,11 @@ std::string to_ini(const po::options_description& options, const po::variables_m
     const std::string& name = option->long_name();
     const size_t dot = name.rfind('.');
     const std::string this_section = dot == std::string::npos ? "" : name.substr(0, dot);
-    if (this_section != section) {
+    if (!values.count(name)) continue;
+    if (this_section != section) {  // a header only for sections with a value
       out << (section == "\x01" ? "" : "\n") << "[" << this_section << "]\n";
       section = this_section;
     }
-    if (!values.count(name)) continue;
     const std::string key = name.substr(dot + 1);
     for (const std::string& item : option_value_texts(values[name])) out << key << " = " << item << "\n";
   }

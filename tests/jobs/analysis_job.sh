@@ -1,9 +1,9 @@
 # `analysis/report.py` on a real two-cell sweep: candidates from real GSM8K solutions, the real
 # `iwsi weigh` (stories260K) and `iwsi filter` (iwsi at k = 50 and 80, lmsi); train and eval files are
 # written here with h5py exactly per docs/SCHEMA.md (training a model per cell would make this test slow;
-# the train and eval jobs have their own tests). The cells use
-# the layouts of the run conventions (T0.7: select_iwsi_k50.h5 ...; T1.1: k50/, k80/ subdirectories
-# and the Slurm scripts' filter-lmsi.h5, train-lmsi/, eval-lmsi.h5).
+# the train and eval jobs have their own tests). The cells use the plan's names (jobs/plan.h) in
+# two layouts: T0.7 as `iwsi run` writes it (filter-iwsi-k50.h5 ...), T1.1 hand-made with k50/, k80/
+# subdirectories (k50/filter-iwsi.h5, k50/train-iwsi/, k50/eval-iwsi.h5).
 # Every number the report writes is checked against a computation of our own from the HDF5 files;
 # every figure must be a PNG linked from index.md; bad files must stop it with one clear line.
 source "$(dirname "$0")/lib.bash"
@@ -52,13 +52,13 @@ filter_iwsi() {  # CELL_DIR K OUTPUT
   check "filter iwsi k=$2 into $3" mpirun -np 2 "$IWSI" filter --filter.candidates "$1/candidates.h5" \
     --filter.weights "$1/weights.h5" --filter.output "$3" --strategy iwsi --k "$2"
 }
-make_cell "$SWEEP/T0.7" 0.7 20 select_lmsi.h5
-filter_iwsi "$SWEEP/T0.7" 50 "$SWEEP/T0.7/select_iwsi_k50.h5"
-filter_iwsi "$SWEEP/T0.7" 80 "$SWEEP/T0.7/select_iwsi_k80.h5"
+make_cell "$SWEEP/T0.7" 0.7 20 filter-lmsi.h5
+filter_iwsi "$SWEEP/T0.7" 50 "$SWEEP/T0.7/filter-iwsi-k50.h5"
+filter_iwsi "$SWEEP/T0.7" 80 "$SWEEP/T0.7/filter-iwsi-k80.h5"
 make_cell "$SWEEP/T1.1" 1.1 14 filter-lmsi.h5
 mkdir -p "$SWEEP/T1.1/k50" "$SWEEP/T1.1/k80"
-filter_iwsi "$SWEEP/T1.1" 50 "$SWEEP/T1.1/k50/select_iwsi.h5"
-filter_iwsi "$SWEEP/T1.1" 80 "$SWEEP/T1.1/k80/select_iwsi.h5"
+filter_iwsi "$SWEEP/T1.1" 50 "$SWEEP/T1.1/k50/filter-iwsi.h5"
+filter_iwsi "$SWEEP/T1.1" 80 "$SWEEP/T1.1/k80/filter-iwsi.h5"
 
 # Train and eval files per docs/SCHEMA.md. T0.7 links them the way the jobs will (train `inputs` =
 # the selection's SHA-256, eval `adapter` = the train directory), its IWSI k=80 files under names
@@ -113,19 +113,19 @@ def write_eval(path, adapter, seed, share):
         text(q, "prediction", [str(i if c else i + 1) for i, c in enumerate(correct)])
         text(q, "text", [f"Some steps.\nThe answer is {i if c else i + 1}." for i, c in enumerate(correct)])
 
-write_eval(f"{sweep}/eval_base.h5", "", 1, 0.10)
+write_eval(f"{sweep}/eval-base.h5", "", 1, 0.10)
 a = f"{sweep}/T0.7"
-for seed, (label, train, evaluation, share) in enumerate([("lmsi", "train_lmsi", "eval_lmsi", 0.3),
-                                                          ("iwsi_k50", "train_iwsi_k50", "eval_iwsi_k50", 0.35),
-                                                          ("iwsi_k80", "lora_b", "eval_second", 0.45)], start=2):
-    write_train(f"{a}/{train}", f"{a}/select_{label}.h5", seed, with_inputs=True)
+for seed, (label, train, evaluation, share) in enumerate([("lmsi", "train-lmsi", "eval-lmsi", 0.3),
+                                                          ("iwsi-k50", "train-iwsi-k50", "eval-iwsi-k50", 0.35),
+                                                          ("iwsi-k80", "lora_b", "eval_second", 0.45)], start=2):
+    write_train(f"{a}/{train}", f"{a}/filter-{label}.h5", seed, with_inputs=True)
     write_eval(f"{a}/{evaluation}.h5", f"{a}/{train}/adapter", seed, share)
 b = f"{sweep}/T1.1"
 write_train(f"{b}/train-lmsi", f"{b}/filter-lmsi.h5", 7, with_inputs=False)
 write_eval(f"{b}/eval-lmsi.h5", "/scratch/elsewhere/T1.1/train-lmsi", 7, 0.25)
 for seed, (k, share) in enumerate([(50, 0.3), (80, 0.4)], start=8):
-    write_train(f"{b}/k{k}/train_iwsi", f"{b}/k{k}/select_iwsi.h5", seed, with_inputs=False)
-    write_eval(f"{b}/k{k}/eval_iwsi.h5", f"/scratch/elsewhere/T1.1/k{k}/train_iwsi/adapter", seed, share)
+    write_train(f"{b}/k{k}/train-iwsi", f"{b}/k{k}/filter-iwsi.h5", seed, with_inputs=False)
+    write_eval(f"{b}/k{k}/eval-iwsi.h5", f"/scratch/elsewhere/T1.1/k{k}/train-iwsi/adapter", seed, share)
 PY
 
 OUT=$WORK/report
@@ -141,12 +141,12 @@ def close(a, b, what):
 
 # Accuracy: one row per eval file, accuracy = mean of its correct column, kept = rows of the
 # selection it trained on.
-selection_of = {"T0.7/eval_lmsi.h5": ("T0.7/select_lmsi.h5", "LMSI"),
-                "T0.7/eval_iwsi_k50.h5": ("T0.7/select_iwsi_k50.h5", "IWSI k=50"),
-                "T0.7/eval_second.h5": ("T0.7/select_iwsi_k80.h5", "IWSI k=80"),
+selection_of = {"T0.7/eval-lmsi.h5": ("T0.7/filter-lmsi.h5", "LMSI"),
+                "T0.7/eval-iwsi-k50.h5": ("T0.7/filter-iwsi-k50.h5", "IWSI k=50"),
+                "T0.7/eval_second.h5": ("T0.7/filter-iwsi-k80.h5", "IWSI k=80"),
                 "T1.1/eval-lmsi.h5": ("T1.1/filter-lmsi.h5", "LMSI"),
-                "T1.1/k50/eval_iwsi.h5": ("T1.1/k50/select_iwsi.h5", "IWSI k=50"),
-                "T1.1/k80/eval_iwsi.h5": ("T1.1/k80/select_iwsi.h5", "IWSI k=80"), "eval_base.h5": (None, "base")}
+                "T1.1/k50/eval-iwsi.h5": ("T1.1/k50/filter-iwsi.h5", "IWSI k=50"),
+                "T1.1/k80/eval-iwsi.h5": ("T1.1/k80/filter-iwsi.h5", "IWSI k=80"), "eval-base.h5": (None, "base")}
 rows = table("accuracy")
 assert sorted(r["file"] for r in rows) == sorted(selection_of), [r["file"] for r in rows]
 for r in rows:
@@ -199,7 +199,7 @@ for cell in ("T0.7", "T1.1"):
     close(num(losses["valid set"]["mean loss"]), valid.mean(), f"{cell} valid mean loss")
     close(num(losses["consistent (D_c)"]["mean loss"]), loss[cons].mean(), f"{cell} D_c mean loss")
     for k in (50, 80):
-        sel = f"{sweep}/{cell}/select_iwsi_k{k}.h5" if cell == "T0.7" else f"{sweep}/{cell}/k{k}/select_iwsi.h5"
+        sel = f"{sweep}/{cell}/filter-iwsi-k{k}.h5" if cell == "T0.7" else f"{sweep}/{cell}/k{k}/filter-iwsi.h5"
         kept = h5py.File(sel, "r")["kept/row"][:]
         close(num(losses[f"IWSI kept, k={k}"]["mean loss"]), loss[kept].mean(), f"{cell} IWSI k={k} mean loss")
         close(num(losses[f"IWSI kept, k={k}"]["median loss"]), np.median(loss[kept]), f"{cell} IWSI k={k} median")
@@ -254,8 +254,8 @@ expect_failure "a missing directory" "$WORK/nowhere: no such directory" "$PY" "$
 bad_copy && rm "$WORK/bad/T1.1/candidates.h5"
 expect_failure "a run without its candidate file" "$WORK/bad/T1.1/weights.h5: no iwsi.candidates file" \
   "$PY" "${REPORT[@]}" "$WORK/bad"
-bad_copy && mv "$WORK/bad/T0.7/eval_lmsi.h5" "$WORK/bad/T0.7/eval_lmsi.h5.tmp"
-expect_failure "an unfinished file (.tmp only)" "$WORK/bad/T0.7/eval_lmsi.h5 is unfinished (only $WORK/bad/T0.7/eval_lmsi.h5.tmp exists)" \
+bad_copy && mv "$WORK/bad/T0.7/eval-lmsi.h5" "$WORK/bad/T0.7/eval-lmsi.h5.tmp"
+expect_failure "an unfinished file (.tmp only)" "$WORK/bad/T0.7/eval-lmsi.h5 is unfinished (only $WORK/bad/T0.7/eval-lmsi.h5.tmp exists)" \
   "$PY" "${REPORT[@]}" "$WORK/bad"
 check "--skip-bad reports without it" "$PY" "${REPORT[@]}" "$WORK/bad" --skip-bad --out "$WORK/bad_report"
 check "  ... and its accuracy table has one row less" test "$(wc -l <"$WORK/bad_report/accuracy.csv")" -eq "$(($(wc -l <"$OUT/accuracy.csv") - 1))"
@@ -265,8 +265,8 @@ set_attribute() {  # FILE NAME PYTHON_VALUE
 bad_copy && set_attribute "$WORK/bad/T1.1/weights.h5" schema_version "np.int64(2)"
 expect_failure "a newer schema version" "$WORK/bad/T1.1/weights.h5 has iwsi.weights version 2; this report reads versions 1 to 1" \
   "$PY" "${REPORT[@]}" "$WORK/bad"
-bad_copy && set_attribute "$WORK/bad/T0.7/select_iwsi_k50.h5" complete "np.int64(0)"
-expect_failure "an incomplete file" "$WORK/bad/T0.7/select_iwsi_k50.h5 is incomplete (complete = 0)" \
+bad_copy && set_attribute "$WORK/bad/T0.7/filter-iwsi-k50.h5" complete "np.int64(0)"
+expect_failure "an incomplete file" "$WORK/bad/T0.7/filter-iwsi-k50.h5 is incomplete (complete = 0)" \
   "$PY" "${REPORT[@]}" "$WORK/bad"
 bad_copy && set_attribute "$WORK/bad/T0.7/weights.h5" schema "'iwsi.mystery'"
 expect_failure "an unknown schema" "$WORK/bad/T0.7/weights.h5 holds unknown schema 'iwsi.mystery'" \

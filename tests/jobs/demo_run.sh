@@ -11,26 +11,26 @@ check "iwsi run (synth, base, generate, weigh, base eval, lmsi + iwsi k 80/50)" 
 check "every stage's output is complete and the accuracy table matches the evals" "$PY" - "$D" <<'PY'
 import sys, h5py, numpy as np
 d = sys.argv[1]
-files = ["candidates.h5", "weights.h5", "eval_base.h5", "base/train.h5"] + [
-    f"{kind}_{cell}{ext}" for cell in ("lmsi", "iwsi_k80", "iwsi_k50")
-    for kind, ext in (("select", ".h5"), ("eval", ".h5"), ("train", "/train.h5"))]
+files = ["candidates.h5", "weights.h5", "eval-base.h5", "base/train.h5"] + [
+    f"{kind}-{cell}{ext}" for cell in ("lmsi", "iwsi-k80", "iwsi-k50")
+    for kind, ext in (("filter", ".h5"), ("eval", ".h5"), ("train", "/train.h5"))]
 for name in files:
     assert h5py.File(f"{d}/{name}", "r").attrs["complete"] == 1, name
 rows = [line.split("|")[1:-1] for line in open(f"{d}/accuracy.md").read().splitlines()[2:]]
 table = {(r[0].strip(), r[1].strip()): float(r[3]) for r in rows}
-for (strategy, k), name in {("base", "-"): "base", ("lmsi", "-"): "lmsi", ("iwsi", "80"): "iwsi_k80",
-                            ("iwsi", "50"): "iwsi_k50"}.items():
-    e = h5py.File(f"{d}/eval_{name}.h5", "r")
+for (strategy, k), name in {("base", "-"): "base", ("lmsi", "-"): "lmsi", ("iwsi", "80"): "iwsi-k80",
+                            ("iwsi", "50"): "iwsi-k50"}.items():
+    e = h5py.File(f"{d}/eval-{name}.h5", "r")
     acc = 100 * e["questions/correct"][:].mean()
     assert abs(e.attrs["accuracy"] - acc) < 1e-9 and abs(table[(strategy, k)] - round(acc, 1)) < 1e-9, (name, acc)
 c, w = h5py.File(f"{d}/candidates.h5", "r")["candidates"], h5py.File(f"{d}/weights.h5", "r")["candidates"]
 q, s, wds = c["question_index"][:], c["sample_index"][:], w["w_ds"][:]
-lmsi = sorted(h5py.File(f"{d}/select_lmsi.h5", "r")["kept/row"][:])
+lmsi = sorted(h5py.File(f"{d}/filter-lmsi.h5", "r")["kept/row"][:])
 assert lmsi == list(np.where(c["consistent"][:] == 1)[0])
 for k in (80, 50):
     order = sorted(lmsi, key=lambda r: (wds[r], q[r], s[r]))
     want = sorted(order[:max(1, int(np.floor(k / 100 * len(lmsi))))])
-    assert sorted(h5py.File(f"{d}/select_iwsi_k{k}.h5", "r")["kept/row"][:]) == want, k
+    assert sorted(h5py.File(f"{d}/filter-iwsi-k{k}.h5", "r")["kept/row"][:]) == want, k
 PY
 check "the synthetic task's gold answers all parse" "$PY" - "$D/task" <<'PY'
 import json, re, sys

@@ -3,7 +3,9 @@ testing the stages after generation without a model that can do arithmetic. Ques
 pool (GSM8K train[q]) gets 3 samples: its own solution (rewritten like the valid set), the same
 solution with a repeated first step, and a bare answer; sample 2 of every third question gives a
 wrong bare answer, so votes, consistency and correctness vary.
-usage: make_candidates.py SHARED_DIR OUT.h5 QUESTIONS"""
+With PROVENANCE.h5 (a candidate file `iwsi generate` wrote), its provenance attributes (config,
+inputs, commit, ...) are copied, so that the run's plan takes the file for that generate's output.
+usage: make_candidates.py SHARED_DIR OUT.h5 QUESTIONS [PROVENANCE.h5]"""
 import json
 import re
 import sys
@@ -52,6 +54,10 @@ with h5py.File(out, "w") as f:
                        "dataset": "gsm8k", "few_shot_prefix": ""}.items():
         f.attrs[key] = value
     f.attrs["schema_version"], f.attrs["complete"], f.attrs["mpi_ranks"] = np.int64(1), np.int64(1), np.int64(1)
+    if len(sys.argv) > 4:
+        with h5py.File(sys.argv[4], "r") as source:
+            for key in ("job", "config", "git_commit", "versions", "hostnames", "started_at", "finished_at", "inputs"):
+                f.attrs[key] = source.attrs[key]
     qs, cs = f.create_group("questions"), f.create_group("candidates")
     qs["question_index"] = np.arange(n, dtype=np.int64)
     text(qs, "id", [f"train.jsonl:{q + 1}" for q in range(n)])

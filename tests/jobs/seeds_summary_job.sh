@@ -6,24 +6,24 @@ source "$(dirname "$0")/lib.bash"
 import h5py, os, sys
 d = sys.argv[1]
 # seed -> {cell: (test accuracy, valid accuracy or None)}
-runs = {0: {"base": (40, None), "lmsi": (30, None), "iwsi_k30": (60, 70), "iwsi_k80": (50, 70), "oracle": (35, None)},
-        1: {"base": (20, None), "lmsi": (25, None), "iwsi_k30": (45, 60), "iwsi_k80": (90, 50), "oracle": (30, None)}}
+runs = {0: {"base": (40, None), "lmsi": (30, None), "iwsi-k30": (60, 70), "iwsi-k80": (50, 70), "oracle": (35, None)},
+        1: {"base": (20, None), "lmsi": (25, None), "iwsi-k30": (45, 60), "iwsi-k80": (90, 50), "oracle": (30, None)}}
 for seed, cells in runs.items():
     os.makedirs(f"{d}/seeds/seed{seed}")
     for cell, (test, valid) in cells.items():
         for prefix, value in (("eval", test), ("valid", valid)):
             if value is None:
                 continue
-            with h5py.File(f"{d}/seeds/seed{seed}/{prefix}_{cell}.h5", "w") as f:  # a minimal iwsi.eval file
+            with h5py.File(f"{d}/seeds/seed{seed}/{prefix}-{cell}.h5", "w") as f:  # a minimal iwsi.eval file
                 correct = [1] * value + [0] * (100 - value)
                 f["questions/question_index"], f["questions/correct"] = list(range(100)), correct
                 f.attrs.update({"schema": "iwsi.eval", "schema_version": 1, "complete": 1,
                                 "accuracy": float(value), "correct": value, "total": 100})
 PY
 check "the summary runs" "$PY" analysis/seeds_summary.py "$WORK/seeds"
-mv "$WORK/seeds/seed1/eval_lmsi.h5" "$WORK/seeds/seed1/eval_lmsi.h5.tmp"
-expect_failure "an unfinished eval file" "seed1/eval_lmsi.h5 is unfinished" "$PY" analysis/seeds_summary.py "$WORK/seeds"
-mv "$WORK/seeds/seed1/eval_lmsi.h5.tmp" "$WORK/seeds/seed1/eval_lmsi.h5"
+mv "$WORK/seeds/seed1/eval-lmsi.h5" "$WORK/seeds/seed1/eval-lmsi.h5.tmp"
+expect_failure "an unfinished eval file" "seed1/eval-lmsi.h5 is unfinished" "$PY" analysis/seeds_summary.py "$WORK/seeds"
+mv "$WORK/seeds/seed1/eval-lmsi.h5.tmp" "$WORK/seeds/seed1/eval-lmsi.h5"
 check "its numbers are the expected ones" "$PY" - "$WORK/seeds/summary.md" <<'PY'
 import sys
 text = open(sys.argv[1]).read()

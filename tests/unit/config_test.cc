@@ -72,6 +72,14 @@ TEST(Config, UnknownCommandLineOptionIsRejected) {
             std::string::npos);
 }
 
+TEST(Config, SlurmSectionIsLeftToTheSubmitScript) {
+  // One config file for `iwsi run` and slurm/submit.sh: [slurm] (sbatch resources) is not a job's.
+  const std::string ini = write_ini("[slurm]\nmem = 16G\nqos = long\n[sampling]\nm = 5\n");
+  const ParsedOptions parsed = parse_job_options("decode", sampling_options(), {"--config", ini, "--prompts=p"}, {});
+  EXPECT_EQ(parsed.values["sampling.m"].as<int>(), 5);
+  EXPECT_EQ(parsed.effective_ini.find("slurm"), std::string::npos);
+}
+
 TEST(Config, UnknownIniOptionIsRejectedWithFileAndLine) {
   const std::string ini = write_ini("[decode]\nprompts = p\n\n[sampling]\ntemprature = 2\n");
   const std::string error = error_of({"--config", ini});
