@@ -252,15 +252,15 @@ ParsedOptions stage_options(const JobContext& run, const PlannedStage& stage) {
     } else if (from_run != run.options.values.end() && !owned.count(name) && !withheld.count(name)) {
       // The same option object of the same job, so the same type; checked all the same, as a
       // mismatch would only show as a bad_any_cast deep inside the job.
-      IWSI_CHECK(!has_default || fallback.type() == from_run->second.value().type(),
-                 "internal: option ", name, " of iwsi ", stage.job, " has another type in iwsi run");
+      IWSI_ASSERT(!has_default || fallback.type() == from_run->second.value().type(), "option ", name, " of iwsi ",
+                  stage.job, " has another type in iwsi run");
       parsed.values.emplace(name, from_run->second);
     } else if (has_default) {
       parsed.values.emplace(name, po::variable_value(fallback, true));
     }
   }
   for (const auto& [name, value] : chosen)
-    IWSI_CHECK(parsed.values.count(name), "internal: iwsi ", stage.job, " has no option ", name, " (stage ", stage.id, ")");
+    IWSI_ASSERT(parsed.values.count(name), "iwsi ", stage.job, " has no option ", name, " (stage ", stage.id, ")");
   for (const auto& option : options.options())
     IWSI_CHECK(parsed.values.count(option->long_name()) || !option->semantic()->is_required(), "iwsi run: stage ",
                stage.id, " needs option --", option->long_name());

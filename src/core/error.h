@@ -38,3 +38,11 @@ template <class... Parts>
   do {                                         \
     if (!(cond)) ::iwsi::fail(__VA_ARGS__);    \
   } while (0)
+
+// IWSI_ASSERT(cond, ...): an internal invariant (a caller inside iwsi broke a function's contract:
+// tensor shapes, matching sizes), not bad input. Its message carries the source file and line, so
+// a report of it points at the code rather than at the user's files.
+#define IWSI_ASSERT(cond, ...)                                                                      \
+  do {                                                                                              \
+    if (!(cond)) ::iwsi::fail("internal error at ", __FILE__, ":", __LINE__, ": ", __VA_ARGS__);   \
+  } while (0)

@@ -13,15 +13,16 @@
 #include "core/heartbeat.h"
 
 namespace iwsi {
-namespace {
 
 void check_mpi(int rc, const char* call) {
   if (rc == MPI_SUCCESS) return;
   char text[MPI_MAX_ERROR_STRING];
   int length = 0;
-  MPI_Error_string(rc, text, &length);
-  fail("MPI call ", call, " failed: ", std::string(text, length));
+  if (MPI_Error_string(rc, text, &length) != MPI_SUCCESS) length = 0;
+  fail("MPI call ", call, " failed (error ", rc, "): ", std::string(text, length));
 }
+
+namespace {
 
 // Every call is also marked for the stall watchdog (core/heartbeat.h): a rank stuck in a
 // collective is waiting for another rank, which the watchdog's message says.
@@ -33,8 +34,9 @@ void check_mpi(int rc, const char* call) {
 
 bool mpi_running() {
   int initialized = 0, finalized = 0;
-  MPI_Initialized(&initialized);
-  MPI_Finalized(&finalized);
+  // Safe before MPI_Init and after MPI_Finalize; they fail only on an unusable MPI library.
+  check_mpi(MPI_Initialized(&initialized), "MPI_Initialized");
+  check_mpi(MPI_Finalized(&finalized), "MPI_Finalized");
   return initialized && !finalized;
 }
 
@@ -44,39 +46,40 @@ World::World(int* argc, char*** argv) {
   int provided = 0;
   IWSI_MPI(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));
   // Errors come back as return codes (checked above) instead of aborting inside MPI.
-  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  IWSI_MPI(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
   IWSI_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &rank_));
   IWSI_MPI(MPI_Comm_size(MPI_COMM_WORLD, &size_));
   MPI_Comm node;
   IWSI_MPI(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node));
   IWSI_MPI(MPI_Comm_rank(node, &local_rank_));
   IWSI_MPI(MPI_Comm_size(node, &local_size_));
-  MPI_Comm_free(&node);
+  IWSI_MPI(MPI_Comm_free(&node));
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
   hostname_ = host;
 }
 
 World::~World() {
-  if (mpi_running()) MPI_Finalize();
+  // A destructor cannot report a failure, and the job's outputs are committed by now.
+  if (mpi_running()) (void)MPI_Finalize();
 }
 
 void World::abort(int code) const {
-  MPI_Abort(MPI_COMM_WORLD, code);
+  (void)MPI_Abort(MPI_COMM_WORLD, code);  // ending the job: nothing to do with a failure but exit
   _exit(code);  // MPI_Abort does not return; this only satisfies [[noreturn]]
 }
 
 int world_rank_or_zero() {
   if (!mpi_running()) return 0;
   int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  IWSI_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
   return rank;
 }
 
 int world_size_or_one() {
   if (!mpi_running()) return 1;
   int size = 1;
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  IWSI_MPI(MPI_Comm_size(MPI_COMM_WORLD, &size));
   return size;
 }
 

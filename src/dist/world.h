@@ -32,6 +32,10 @@ class World {
   std::string hostname_;
 };
 
+// Throws naming `call` and MPI's own error text unless rc is MPI_SUCCESS: every MPI call's return
+// code goes through this (world.cc, work_counter.cc), since MPI_COMM_WORLD returns errors.
+void check_mpi(int rc, const char* call);
+
 // Rank of this process in MPI_COMM_WORLD, 0 before MPI_Init or after MPI_Finalize (for log lines).
 int world_rank_or_zero();
 // Size of MPI_COMM_WORLD, 1 outside MPI (not a collective).

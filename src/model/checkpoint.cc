@@ -167,7 +167,7 @@ std::vector<std::pair<std::string, torch::Tensor>> llama_named_tensors(const Lla
   Llama view = model;  // shallow: tensors are shared handles; llama_slots only needs addresses
   std::vector<std::pair<std::string, torch::Tensor>> out;
   for (const Slot& s : llama_slots(view)) {
-    IWSI_CHECK(s.tensor->defined() && s.tensor->sizes() == torch::IntArrayRef(s.shape), "model tensor '", s.name,
+    IWSI_ASSERT(s.tensor->defined() && s.tensor->sizes() == torch::IntArrayRef(s.shape), "model tensor '", s.name,
                "' is ", s.tensor->defined() ? "of shape " + shape_str(s.tensor->sizes().vec()) : std::string("missing"),
                ", config says ", shape_str(s.shape));
     out.emplace_back(s.name, *s.tensor);

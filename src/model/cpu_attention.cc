@@ -165,18 +165,18 @@ struct AttendKvHead {
 void check_operands(const torch::Tensor& q, const torch::Tensor& keys, const torch::Tensor& values,
                     const torch::Tensor& key_valid, int64_t past) {
   for (const torch::Tensor* x : {&q, &keys, &values}) {
-    IWSI_CHECK(x->defined() && x->dim() == 4 && x->scalar_type() == torch::kFloat32 && x->device().is_cpu() &&
+    IWSI_ASSERT(x->defined() && x->dim() == 4 && x->scalar_type() == torch::kFloat32 && x->device().is_cpu() &&
                    x->stride(3) == 1,
                "cpu_attention: q, keys and values must be 4-d float32 CPU tensors with unit stride over D");
   }
   const int64_t B = q.size(0), H = q.size(1), T = q.size(2), D = q.size(3);
   const int64_t Hkv = keys.size(1), Tk = keys.size(2);
-  IWSI_CHECK(keys.sizes() == values.sizes() && keys.size(0) == B && keys.size(3) == D && Hkv > 0 && H % Hkv == 0,
+  IWSI_ASSERT(keys.sizes() == values.sizes() && keys.size(0) == B && keys.size(3) == D && Hkv > 0 && H % Hkv == 0,
              "cpu_attention: q ", q.sizes(), " does not fit keys ", keys.sizes(), " / values ", values.sizes());
   IWSI_CHECK(past >= 0 && past + T <= Tk, "cpu_attention: queries at [", past, ", ", past + T,
              ") lie outside the ", Tk, " keys");
   if (key_valid.defined()) {
-    IWSI_CHECK(key_valid.scalar_type() == torch::kBool && key_valid.device().is_cpu() && key_valid.dim() == 2 &&
+    IWSI_ASSERT(key_valid.scalar_type() == torch::kBool && key_valid.device().is_cpu() && key_valid.dim() == 2 &&
                    key_valid.size(0) == B && key_valid.size(1) == Tk,
                "cpu_attention: key_valid must be a (", B, ", ", Tk, ") bool CPU tensor, got ", key_valid.sizes());
   }

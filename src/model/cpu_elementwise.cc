@@ -33,7 +33,7 @@ bool defined_cpu_float32(const torch::Tensor& x) { return x.defined() && x.devic
 bool cpu_elementwise_applies(const torch::Tensor& x) { return !torch::GradMode::is_enabled() && defined_cpu_float32(x); }
 
 torch::Tensor swiglu(const torch::Tensor& gate_in, const torch::Tensor& up_in) {
-  IWSI_CHECK(defined_cpu_float32(gate_in) && defined_cpu_float32(up_in) && gate_in.sizes() == up_in.sizes(),
+  IWSI_ASSERT(defined_cpu_float32(gate_in) && defined_cpu_float32(up_in) && gate_in.sizes() == up_in.sizes(),
              "swiglu: needs two float32 CPU tensors of one shape, got ", gate_in.sizes(), " and ",
              up_in.sizes());
   const torch::Tensor gate = gate_in.contiguous(), up = up_in.contiguous();

@@ -140,7 +140,7 @@ torch::Tensor invariant_linear(const torch::Tensor& x, const torch::Tensor& weig
              "invariant_linear: needs float32 CPU tensors and a contiguous (N, K) weight");
   torch::NoGradGuard no_grad;  // never recorded (grad mode is per thread: pool threads have it on)
   const int64_t K = weight.size(1), N = weight.size(0);
-  IWSI_CHECK(x.size(-1) == K && (!bias.defined() || bias.size(0) == N), "invariant_linear: input ", x.sizes(),
+  IWSI_ASSERT(x.size(-1) == K && (!bias.defined() || bias.size(0) == N), "invariant_linear: input ", x.sizes(),
              " does not fit weight ", weight.sizes(), bias.defined() ? " and its bias" : "");
   std::vector<int64_t> out_sizes = x.sizes().vec();
   out_sizes.back() = N;
@@ -164,7 +164,7 @@ torch::Tensor invariant_linear(const torch::Tensor& x, const torch::Tensor& weig
 }
 
 torch::Tensor invariant_matmul(const torch::Tensor& a, const torch::Tensor& b) {
-  IWSI_CHECK(a.dim() >= 2 && a.dim() == b.dim() && cpu_float32(a) && cpu_float32(b) &&
+  IWSI_ASSERT(a.dim() >= 2 && a.dim() == b.dim() && cpu_float32(a) && cpu_float32(b) &&
                  a.sizes().slice(0, a.dim() - 2) == b.sizes().slice(0, b.dim() - 2) && a.size(-1) == b.size(-2),
              "invariant_matmul: needs float32 CPU tensors (..., M, K) and (..., K, N) with the same leading "
              "dimensions, got ", a.sizes(), " and ", b.sizes());

@@ -149,7 +149,7 @@ void merge_lora(Llama& model) {
 torch::Tensor lora_dropout_multiplier(const torch::Tensor& row_seeds, int64_t layer, int64_t module, double p,
                                       torch::IntArrayRef shape, const torch::TensorOptions& options) {
   IWSI_CHECK(p >= 0 && p < 1, "LoRA dropout must be in [0, 1), got ", p);
-  IWSI_CHECK(!shape.empty() && row_seeds.defined() && row_seeds.dim() == 1 && row_seeds.size(0) == shape[0],
+  IWSI_ASSERT(!shape.empty() && row_seeds.defined() && row_seeds.dim() == 1 && row_seeds.size(0) == shape[0],
              "lora_dropout_seeds must be (B) with B = ", shape.empty() ? 0 : shape[0], " rows, got ",
              row_seeds.defined() ? row_seeds.sizes() : torch::IntArrayRef{});
   constexpr uint64_t kGamma = 0x9e3779b97f4a7c15ULL;

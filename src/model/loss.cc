@@ -13,7 +13,7 @@ namespace {
 
 void check_samples(const LlamaConfig& c, const std::vector<std::vector<int32_t>>& prompts,
                    const std::vector<std::vector<int32_t>>& answers, bool scope_full) {
-  IWSI_CHECK(prompts.size() == answers.size(), "answer_nll: ", prompts.size(), " prompts but ", answers.size(), " answers");
+  IWSI_ASSERT(prompts.size() == answers.size(), "answer_nll: ", prompts.size(), " prompts but ", answers.size(), " answers");
   for (size_t i = 0; i < prompts.size(); ++i) {
     IWSI_CHECK(!answers[i].empty(), "answer_nll: sample ", i, " has an empty answer");
     IWSI_CHECK(scope_full ? prompts[i].size() + answers[i].size() >= 2 : !prompts[i].empty(), "answer_nll: sample ", i,

@@ -1,7 +1,7 @@
 // The batched sampling engine: many prompts, several samples each, decoded together with one
 // forward per step over a shared, preallocated, left-padded KV cache. Each prompt is prefilled once
 // per batch and its cache copied into the rows of its samples. Sample j of a request depends only on
-// (seed, stream, j), the model and the parameters, never on batching (rng.h): on the CPU in float32 a
+// (seed, stream, j), the model and the parameters, never on batching (core/rng.h): on the CPU in float32 a
 // token's logits are bitwise the same whatever the batch (model/invariant_linear.h), so are the
 // samples; on a GPU, batch shapes may round differently, which matters only when a uniform falls
 // within ~1e-7 of a boundary.

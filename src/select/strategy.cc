@@ -157,7 +157,7 @@ StrategyResult select_for_training(const std::vector<CandidateRow>& rows, const 
 
 void fill_ds_weights(std::vector<CandidateRow>& rows, const std::vector<double>& losses, double valid_mean, DsCaps caps,
                      DsSide side) {
-  IWSI_CHECK(losses.size() == rows.size(), "fill_ds_weights: ", losses.size(), " losses for ", rows.size(), " rows");
+  IWSI_ASSERT(losses.size() == rows.size(), "fill_ds_weights: ", losses.size(), " losses for ", rows.size(), " rows");
   IWSI_CHECK(std::isfinite(valid_mean) && valid_mean > 0, "valid mean loss must be finite and > 0, got ", valid_mean);
   for (size_t i = 0; i < rows.size(); ++i) {
     if (!rows[i].consistent) continue;

@@ -73,7 +73,7 @@ std::string string_attribute(hid_t object, const std::string& name) {
   H5Id attribute = open_attribute(object, name);
   H5Id file_type = h5_type(H5Aget_type(attribute), "type of " + where(object, name));
   IWSI_CHECK(H5Tget_class(file_type) == H5T_STRING, where(object, name), " is not a string");
-  if (H5Tis_variable_str(file_type) > 0) {
+  if (h5_check(H5Tis_variable_str(file_type), "the string kind of " + where(object, name)) > 0) {
     H5Id type = string_type();
     char* data = nullptr;
     h5_check(H5Aread(attribute, type, &data), "reading " + where(object, name));
@@ -82,6 +82,7 @@ std::string string_attribute(hid_t object, const std::string& name) {
     return value;
   }
   const size_t size = H5Tget_size(file_type);  // fixed-length strings, as other tools may write
+  IWSI_CHECK(size > 0, "HDF5: the length of ", where(object, name), " is unreadable");
   std::vector<char> buffer(size + 1, '\0');
   h5_check(H5Aread(attribute, file_type, buffer.data()), "reading " + where(object, name));
   return std::string(buffer.data());

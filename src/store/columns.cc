@@ -49,14 +49,14 @@ std::vector<T> read_slab(hid_t parent, const std::string& name, int64_t begin, i
   H5Id file_space = h5_space(H5Dget_space(dataset), what);
   IWSI_CHECK(H5Sget_simple_extent_ndims(file_space) == 1, what, " is not one-dimensional");
   hsize_t dims = 0;
-  H5Sget_simple_extent_dims(file_space, &dims, nullptr);
+  h5_check(H5Sget_simple_extent_dims(file_space, &dims, nullptr), "the length of " + what);
   const int64_t total = static_cast<int64_t>(dims);
   if (end < 0) end = total;
   IWSI_CHECK(0 <= begin && begin <= end && end <= total, "rows [", begin, ", ", end, ") out of range for ", what,
              " with ", total, " rows");
   H5Id stored_type = h5_type(H5Dget_type(dataset), what);
   IWSI_CHECK(H5Tget_class(stored_type) == H5Tget_class(h5_native_type<T>()) &&
-                 H5Tget_size(stored_type) == sizeof(T),
+                 H5Tget_size(stored_type) == sizeof(T),  // H5T_NO_CLASS / 0 on failure: refused too
              what, " holds another value type than the one asked for");
   std::vector<T> out(static_cast<size_t>(end - begin));
   if (out.empty()) return out;
@@ -118,13 +118,15 @@ int64_t column_rows(hid_t table, const std::string& name) {
   // H5Iget_type rather than H5Oget_info_by_name, whose signature changed in HDF5 1.12.
   const bool ragged = [&] {
     H5Id object = h5_object(H5Oopen(table, name.c_str(), H5P_DEFAULT), "opening " + what);
-    return H5Iget_type(object) == H5I_GROUP;
+    const H5I_type_t type = H5Iget_type(object);
+    IWSI_CHECK(type != H5I_BADID, "HDF5: the kind of ", what, " is unreadable");
+    return type == H5I_GROUP;
   }();
   const std::string dataset_name = ragged ? name + "/offsets" : name;
   H5Id dataset = h5_dataset(H5Dopen2(table, dataset_name.c_str(), H5P_DEFAULT), "opening " + what);
   H5Id space = h5_space(H5Dget_space(dataset), what);
   hsize_t dims = 0;
-  H5Sget_simple_extent_dims(space, &dims, nullptr);
+  h5_check(H5Sget_simple_extent_dims(space, &dims, nullptr), "the length of " + what);
   return static_cast<int64_t>(dims) - (ragged ? 1 : 0);
 }
 
@@ -152,7 +154,7 @@ Ragged<T> read_ragged_column(hid_t table, const std::string& name, int64_t begin
     H5Id values = h5_dataset(H5Dopen2(group, "values", H5P_DEFAULT), "opening " + what + " values");
     H5Id space = h5_space(H5Dget_space(values), what + " values");
     hsize_t count = 0;
-    H5Sget_simple_extent_dims(space, &count, nullptr);
+    h5_check(H5Sget_simple_extent_dims(space, &count, nullptr), "the length of " + what + " values");
     IWSI_CHECK(last <= static_cast<int64_t>(count), what, ": offsets reach ", last, " at row ", end - 1,
                " but the column holds ", count, " values (a damaged file)");
   }

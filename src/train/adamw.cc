@@ -21,7 +21,7 @@ AdamWState adamw_state_like(const torch::Tensor& params) {
 
 void adamw_step(torch::Tensor& params, const torch::Tensor& grad, AdamWState& state, const AdamWConfig& config,
                 double lr) {
-  IWSI_CHECK(params.dim() == 1 && grad.sizes() == params.sizes() && state.exp_avg.sizes() == params.sizes(),
+  IWSI_ASSERT(params.dim() == 1 && grad.sizes() == params.sizes() && state.exp_avg.sizes() == params.sizes(),
              "adamw_step: parameters ", params.sizes(), ", gradient ", grad.sizes(), " and moments ",
              state.exp_avg.sizes(), " must be the same flat vector");
   torch::NoGradGuard no_grad;

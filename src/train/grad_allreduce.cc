@@ -22,7 +22,7 @@ const char* GradientAllReduce::backend() const {
 
 void GradientAllReduce::sum(torch::Tensor& flat) {
   const bool float64 = flat.scalar_type() == torch::kFloat64;
-  IWSI_CHECK(flat.dim() == 1 && (flat.scalar_type() == torch::kFloat32 || (float64 && !flat.is_cuda())) &&
+  IWSI_ASSERT(flat.dim() == 1 && (flat.scalar_type() == torch::kFloat32 || (float64 && !flat.is_cuda())) &&
                  flat.is_contiguous(),
              "gradient all-reduce: expected a contiguous (N) float32 buffer (float64 on the CPU), got ", flat.sizes(),
              " ", flat.scalar_type());

@@ -16,11 +16,20 @@
 #include "core/sha256.h"
 #include "dist/shard.h"
 #include "dist/threads.h"
+#include "expect_error.h"
 #include "store/ragged.h"
 #include "test_paths.h"
 
 namespace iwsi {
 namespace {
+
+TEST(Errors, AnInternalInvariantNamesItsSourceLineAndBadInputDoesNot) {
+  const int line = __LINE__ + 1;
+  const std::string internal = testing::error_of([] { IWSI_ASSERT(1 + 1 == 3, "sizes ", 2, " and ", 3); });
+  EXPECT_EQ(internal, cat("internal error at ", __FILE__, ":", line, ": sizes 2 and 3"));
+  const std::string input_error = testing::error_of([] { IWSI_CHECK(false, "data.jsonl:4: not JSON"); });
+  EXPECT_EQ(input_error, "data.jsonl:4: not JSON");
+}
 
 TEST(Sha256, MatchesPublishedTestVectors) {
   EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
