@@ -112,32 +112,19 @@ std::vector<CandidateRow> candidate_table(const JobContext& context, hid_t candi
   return table;
 }
 
-void write_selection(const StrategyResult& result, const std::vector<CandidateRow>& table, const World& world,
-                     OutputFile& out) {
+// This rank's contiguous share of the kept rows, as the selection file stores them.
+KeptRows my_kept_rows(const StrategyResult& result, const std::vector<CandidateRow>& table, const World& world) {
   const ShardRange mine = shard_of(static_cast<int64_t>(result.kept_rows.size()), world.rank(), world.size());
-  std::vector<int64_t> rows, questions, samples;
-  std::vector<double> weights, w_ds;
+  KeptRows out;
   for (int64_t i = mine.begin; i < mine.end; ++i) {
     const CandidateRow& row = table[result.kept_rows[i]];
-    rows.push_back(result.kept_rows[i]);
-    questions.push_back(row.question_index);
-    samples.push_back(row.sample_index);
-    weights.push_back(result.weights[i]);
-    w_ds.push_back(row.ds ? row.ds->w_ds : kNone);
+    out.row.push_back(result.kept_rows[i]);
+    out.question_index.push_back(row.question_index);
+    out.sample_index.push_back(row.sample_index);
+    out.weight.push_back(result.weights[i]);
+    out.w_ds.push_back(row.ds ? row.ds->w_ds : kNone);
   }
-  H5Id kept = h5_group(create_table(out.id(), "kept"), "kept");
-  write_column(kept, "row", rows);
-  write_column(kept, "question_index", questions);
-  write_column(kept, "sample_index", samples);
-  write_column(kept, "weight", weights);
-  write_column(kept, "w_ds", w_ds);
-  const SelectionSummary& s = result.summary;
-  set_attribute(out.id(), "candidates", s.candidates);
-  set_attribute(out.id(), "eligible", s.eligible);
-  set_attribute(out.id(), "kept", s.kept);
-  set_attribute(out.id(), "sigma_k", s.sigma_k.value_or(kNone));
-  set_attribute(out.id(), "questions_covered", s.questions_covered);
-  set_attribute(out.id(), "share_correct", s.share_correct.value_or(kNone));
+  return out;
 }
 
 int run(const JobContext& context) {
@@ -159,10 +146,8 @@ int run(const JobContext& context) {
   const StrategyResult result = select_for_training(table, options);
 
   OutputFile out(context.get<std::string>("filter.output"), kSelectionSchema, kSelectionVersion, provenance);
-  set_attribute(out.id(), "strategy", std::string(strategy.name));
-  set_attribute(out.id(), "k", options.k);
-  set_attribute(out.id(), "candidates_file", candidates_path);
-  write_selection(result, table, context.world, out);
+  write_selection(out.id(), {strategy.name, options.k, candidates_path}, my_kept_rows(result, table, context.world),
+                  result.summary);
   out.commit();
   const SelectionSummary& s = result.summary;
   log_info0("filter ", strategy.name, " (k = ", options.k, "): kept ", s.kept, " of ", s.eligible, " eligible (",

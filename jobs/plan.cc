@@ -274,7 +274,7 @@ namespace {
 int64_t kept_samples(const std::string& selection) {
   std::string kept = "-1";
   if (world_rank_or_zero() == 0 && is_complete_output(selection, kSelectionSchema))
-    kept = std::to_string(int_attribute(open_output_for_read(selection, kSelectionSchema, kSelectionVersion), "kept"));
+    kept = std::to_string(selection_kept(selection));
   return std::stoll(broadcast(kept));
 }
 

@@ -57,7 +57,7 @@ void write_accuracy_table(const Plan& plan) {
   for (const plan::PlannedResult& r : plan.results) {
     std::string kept = "-";
     if (!r.selection.empty())
-      kept = std::to_string(int_attribute(open_output_for_read(r.selection, kSelectionSchema, kSelectionVersion), "kept"));
+      kept = std::to_string(selection_kept(r.selection));
     char accuracy[32] = "- (empty training set)";
     if (kept != "0")
       std::snprintf(accuracy, sizeof accuracy, "%.1f",

@@ -1,5 +1,6 @@
 #include "pipeline/training_texts.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -17,39 +18,42 @@
 namespace iwsi {
 
 std::vector<TrainingText> selected_candidate_texts(const std::string& candidates_path,
-                                                   const std::string& selection_path) {
-  H5Id selection_file = open_output_for_read(selection_path, kSelectionSchema, kSelectionVersion);
-  H5Id kept = open_table(selection_file, "kept");
-  const std::vector<int64_t> rows = read_column<int64_t>(kept, "row");
-  const std::vector<int64_t> kept_questions = read_column<int64_t>(kept, "question_index");
-  const std::vector<int64_t> kept_samples = read_column<int64_t>(kept, "sample_index");
-  const std::vector<double> weights = read_column<double>(kept, "weight");
-
+                                                   const std::string& selection_path, int64_t block_rows) {
+  IWSI_ASSERT(block_rows > 0, "block_rows = ", block_rows);
+  const KeptRows kept = read_kept_rows(selection_path);
   H5Id candidates_file = open_output_for_read(candidates_path, kCandidatesSchema, kCandidatesVersion);
   H5Id candidates = open_table(candidates_file, "candidates");
   H5Id questions = open_table(candidates_file, "questions");
   const std::vector<int64_t> question_of = read_column<int64_t>(candidates, "question_index");
   const std::vector<int32_t> sample_of = read_column<int32_t>(candidates, "sample_index");
-  const TextColumn texts = read_ragged_column<char>(candidates, "text");
-  const Ragged<int32_t> token_ids = read_ragged_column<int32_t>(candidates, "token_ids");
   const TextColumn prompts = read_ragged_column<char>(questions, "prompt");
-
   const int64_t count = static_cast<int64_t>(question_of.size());
-  std::vector<TrainingText> out;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const int64_t row = rows[i];
-    const bool same_candidate = row >= 0 && row < count && question_of[row] == kept_questions[i] &&
-                                sample_of[row] == kept_samples[i];
-    IWSI_CHECK(same_candidate, selection_path, ": kept row ", row, " (question ", kept_questions[i], ", sample ",
-               kept_samples[i], ") is not that candidate of ", candidates_path, " (", count,
+  for (size_t i = 0; i < kept.row.size(); ++i) {
+    const int64_t row = kept.row[i];
+    const bool same_candidate = row < count && question_of[row] == kept.question_index[i] &&
+                                sample_of[row] == kept.sample_index[i];
+    IWSI_CHECK(same_candidate, selection_path, ": kept row ", row, " (question ", kept.question_index[i], ", sample ",
+               kept.sample_index[i], ") is not that candidate of ", candidates_path, " (", count,
                " candidates): the selection was made from another candidate file");
-    const int64_t question = question_of[row];
-    IWSI_CHECK(question >= 0 && question < prompts.rows(), candidates_path, ": candidate row ", row, " answers question ",
-               question, " but the file has ", prompts.rows(), " questions");
-    IWSI_CHECK(std::isfinite(weights[i]) && weights[i] >= 0, selection_path, ": kept row ", row, " has weight ",
-               weights[i], "; training weights must be finite and >= 0");
-    auto [prompt, answer] = sample_training_text(text_at(prompts, question), text_at(texts, row));
-    out.push_back({std::move(prompt), std::move(answer), weights[i], token_ids.row(row)});
+    IWSI_CHECK(question_of[row] >= 0 && question_of[row] < prompts.rows(), candidates_path, ": candidate row ", row,
+               " answers question ", question_of[row], " but the file has ", prompts.rows(), " questions");
+  }
+  // The texts and generated ids of the kept rows only, read a block of candidate rows at a time:
+  // at 100k samples of ~600 tokens the whole token_ids column is ~240 MB per rank, most of it not kept.
+  std::vector<size_t> order(kept.row.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return kept.row[a] < kept.row[b]; });
+  std::vector<TrainingText> out(kept.row.size());
+  for (size_t next = 0; next < order.size();) {
+    const int64_t begin = kept.row[order[next]], end = std::min(count, begin + block_rows);
+    const TextColumn texts = read_ragged_column<char>(candidates, "text", begin, end);
+    const Ragged<int32_t> token_ids = read_ragged_column<int32_t>(candidates, "token_ids", begin, end);
+    for (; next < order.size() && kept.row[order[next]] < end; ++next) {
+      const size_t i = order[next];
+      const int64_t row = kept.row[i];
+      auto [prompt, answer] = sample_training_text(text_at(prompts, question_of[row]), text_at(texts, row - begin));
+      out[i] = {std::move(prompt), std::move(answer), kept.weight[i], token_ids.row(row - begin)};
+    }
   }
   return out;
 }

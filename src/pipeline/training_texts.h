@@ -23,8 +23,9 @@ struct TrainingText {
 // Kept rows of `selection_path` (schema iwsi.selection) with their weights, in the selection's order.
 // Throws naming the files when a kept row is not a candidate of `candidates_path` (a selection made
 // from another candidate file) or a weight is negative / not finite.
+// The candidate texts are read `block_rows` rows at a time, keeping only the kept ones.
 std::vector<TrainingText> selected_candidate_texts(const std::string& candidates_path,
-                                                   const std::string& selection_path);
+                                                   const std::string& selection_path, int64_t block_rows = 4096);
 
 // {"question": ..., "answer": "... #### N"} per line; the answer becomes format_gsm8k_rationale().
 // Throws naming path:line for a line without those string fields.

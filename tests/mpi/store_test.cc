@@ -11,6 +11,9 @@
 #include "core/error.h"
 #include "dist/shard.h"
 #include "dist/world.h"
+#include "pipeline/candidates_file.h"
+#include "pipeline/selection_file.h"
+#include "pipeline/training_texts.h"
 #include "store/attributes.h"
 #include "store/columns.h"
 #include "store/output_claim.h"
@@ -281,6 +284,68 @@ TEST(Provenance, MadeFromChecksTheRecordedSha256NotTheName) {
     const std::string error = e.what();
     EXPECT_NE(error.find(path + " was not made from --x.candidates=" + dir + "/b.h5"), std::string::npos) << error;
     EXPECT_NE(error.find("it records " + dir + "/a.h5"), std::string::npos) << error;
+  }
+}
+
+// The training texts of a selection: exactly the kept rows, each with its own prompt, weight and
+// generated ids, whether the candidate rows are read in one block or two at a time.
+TEST(SelectionFile, TrainingTextsAreTheKeptRowsWithTheirIdsReadInAnyBlockSize) {
+  const std::string dir = shared_scratch("selection_texts");
+  const std::string candidates = dir + "/candidates.h5", selection = dir + "/selection.h5";
+  const bool writer = rank() == 0;  // rank 0 holds every row, the others none (collective writes)
+  {
+    TextColumn prompts, texts;
+    Ragged<int32_t> ids;
+    std::vector<int64_t> question_of;
+    std::vector<int32_t> sample_of;
+    if (writer) {
+      for (int q = 0; q < 3; ++q) push_text(prompts, "question " + std::to_string(q));
+      for (int64_t row = 0; row < 10; ++row) {
+        question_of.push_back(row / 4), sample_of.push_back(static_cast<int32_t>(row % 4));
+        push_text(texts, "step " + std::to_string(row) + "\nThe answer is " + std::to_string(row) + ".");
+        ids.push_back(tokens_of(row + 1));
+      }
+    }
+    OutputFile out(candidates, kCandidatesSchema, kCandidatesVersion, test_provenance());
+    {
+      H5Id questions = h5_group(create_table(out.id(), "questions"), "questions");
+      write_ragged_column(questions, "prompt", prompts);
+      H5Id rows = h5_group(create_table(out.id(), "candidates"), "candidates");
+      write_column(rows, "question_index", question_of);
+      write_column(rows, "sample_index", sample_of);
+      write_ragged_column(rows, "text", texts);
+      write_ragged_column(rows, "token_ids", ids);
+    }
+    out.commit();
+  }
+  const std::vector<int64_t> kept = {1, 4, 5, 9};
+  const std::vector<double> weights = {1.0, 0.5, 2.0, 1.0};
+  {
+    KeptRows mine;
+    for (size_t i = 0; writer && i < kept.size(); ++i) {
+      mine.row.push_back(kept[i]), mine.question_index.push_back(kept[i] / 4), mine.sample_index.push_back(kept[i] % 4);
+      mine.weight.push_back(weights[i]), mine.w_ds.push_back(1.0);
+    }
+    SelectionSummary summary;
+    summary.candidates = 10, summary.eligible = 10, summary.kept = 4;
+    OutputFile out(selection, kSelectionSchema, kSelectionVersion, test_provenance());
+    write_selection(out.id(), {"iwsi", 50, candidates}, mine, summary);
+    out.commit();
+  }
+  EXPECT_EQ(selection_kept(selection), 4);
+  const std::vector<TrainingText> whole = selected_candidate_texts(candidates, selection);
+  const std::vector<TrainingText> in_pairs = selected_candidate_texts(candidates, selection, 2);
+  ASSERT_EQ(whole.size(), kept.size());
+  ASSERT_EQ(in_pairs.size(), kept.size());
+  for (size_t i = 0; i < kept.size(); ++i) {
+    EXPECT_NE(whole[i].prompt.find("question " + std::to_string(kept[i] / 4)), std::string::npos) << whole[i].prompt;
+    EXPECT_NE(whole[i].answer.find("step " + std::to_string(kept[i])), std::string::npos) << whole[i].answer;
+    EXPECT_EQ(whole[i].weight, weights[i]);
+    EXPECT_EQ(whole[i].generated_ids, tokens_of(kept[i] + 1)) << "row " << kept[i];
+    EXPECT_EQ(in_pairs[i].prompt, whole[i].prompt);
+    EXPECT_EQ(in_pairs[i].answer, whole[i].answer);
+    EXPECT_EQ(in_pairs[i].weight, whole[i].weight);
+    EXPECT_EQ(in_pairs[i].generated_ids, whole[i].generated_ids);
   }
 }
 
