@@ -39,14 +39,30 @@ find_package(Torch QUIET)
 iwsi_require(Torch_FOUND "libtorch" "libtorch-dev libopenblas0-pthread")
 # TORCH_CXX_FLAGS carries the ABI define; it must reach every file that includes torch headers.
 separate_arguments(IWSI_TORCH_CXX_FLAGS UNIX_COMMAND "${TORCH_CXX_FLAGS}")
+# A libtorch built with the pre-C++11 std::string ABI (older pip wheels) cannot be linked with
+# Boost, HDF5 and GoogleTest built the usual way: say so now instead of at link time.
+if(TORCH_CXX_FLAGS MATCHES "_GLIBCXX_USE_CXX11_ABI=0")
+  message(FATAL_ERROR "libtorch at ${Torch_DIR} uses the pre-C++11 ABI (_GLIBCXX_USE_CXX11_ABI=0), "
+                      "which the system's Boost, HDF5 and GoogleTest do not: use a cxx11-ABI libtorch "
+                      "(PyTorch >= 2.7 pip wheels, the 'cxx11 ABI' libtorch zip from pytorch.org, or Debian's)")
+endif()
 
 # CUDA and NCCL are optional: found together with a CUDA-enabled libtorch, they switch on GPU paths.
 set(IWSI_WITH_CUDA OFF)
 set(IWSI_WITH_NCCL OFF)
 if(TORCH_CUDA_LIBRARIES OR CUDA_FOUND)
   set(IWSI_WITH_CUDA ON)
-  find_path(NCCL_INCLUDE_DIR nccl.h HINTS $ENV{NCCL_HOME}/include ${CUDA_TOOLKIT_ROOT_DIR}/include)
-  find_library(NCCL_LIBRARY nccl HINTS $ENV{NCCL_HOME}/lib ${CUDA_TOOLKIT_ROOT_DIR}/lib64)
+  # NCCL: NCCL_HOME, the CUDA toolkit, or pip's nvidia-nccl package beside PyTorch (whose library
+  # is only libnccl.so.2, without the unversioned name).
+  set(_nccl_pip "")
+  find_package(Python3 QUIET COMPONENTS Interpreter)
+  if(Python3_FOUND)
+    execute_process(COMMAND ${Python3_EXECUTABLE} -c "import nvidia.nccl, os; print(list(nvidia.nccl.__path__)[0])"
+                    OUTPUT_VARIABLE _nccl_pip OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  endif()
+  find_path(NCCL_INCLUDE_DIR nccl.h HINTS $ENV{NCCL_HOME}/include ${CUDA_TOOLKIT_ROOT_DIR}/include ${_nccl_pip}/include)
+  find_library(NCCL_LIBRARY NAMES nccl libnccl.so.2
+               HINTS $ENV{NCCL_HOME}/lib ${CUDA_TOOLKIT_ROOT_DIR}/lib64 ${_nccl_pip}/lib)
   if(NCCL_INCLUDE_DIR AND NCCL_LIBRARY)
     set(IWSI_WITH_NCCL ON)
   endif()
