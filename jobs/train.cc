@@ -50,6 +50,7 @@ void describe(po::options_description& options) {
       ("train.epochs", po::value<int64_t>()->default_value(4), "passes over the training set (unless --train.max_steps)")
       ("train.max_steps", po::value<int64_t>()->default_value(-1), "optimizer steps (-1 = epochs x steps per epoch)")
       ("train.lr", po::value<double>()->default_value(3e-4, "3e-4"), "peak learning rate")
+      ("train.allreduce", po::value<std::string>()->default_value("auto"), "gradient sum over ranks: auto (NCCL for GPUs on several ranks), nccl (even on one rank) or mpi")
       ("train.beta1", po::value<double>()->default_value(0.9, "0.9"), "AdamW beta1")
       ("train.beta2", po::value<double>()->default_value(0.999, "0.999"), "AdamW beta2")
       ("train.eps", po::value<double>()->default_value(1e-6, "1e-6"), "AdamW epsilon")
@@ -208,7 +209,8 @@ const std::set<std::string>& not_in_fingerprint() {
   static const std::set<std::string> names = {"train.output_dir", "train.checkpoint_every", "train.stop_after",
                                               "runtime.threads",  "train.candidates",       "train.selection",
                                               "train.jsonl",      "model.path",             "train.init_config",
-                                              "train.tokenizer",  "runtime.numerics"};  // checked apart
+                                              "train.tokenizer",  "runtime.numerics",  // checked apart
+                                              "train.allreduce"};  // the same sums either way
   return names;
 }
 
@@ -240,7 +242,8 @@ int run(const JobContext& context) {
   const TrainingSet set = read_training_set(context, in, loaded.tokenizer);
   config.per_sample_dropout = mode == "lora" && context.get<double>("train.lora_dropout") > 0;
   FlatParameters params = flatten_parameters(mode == "lora" ? lora_parameters(loaded.model) : llama_named_tensors(loaded.model));
-  GradientAllReduce allreduce(loaded.model.embed.device());
+  GradientAllReduce allreduce(loaded.model.embed.device(),
+                              parse_allreduce_choice(context.get<std::string>("train.allreduce"), "option --train.allreduce"));
   const StopAtSafePoints safe_points;  // a signal now ends training at a step, with a checkpoint
   const TrainResult result = iwsi::train(loaded.model, params, set.samples, config, allreduce);
   if (!result.finished) {

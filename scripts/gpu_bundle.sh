@@ -22,6 +22,7 @@ PACKAGES=(
   libhdf5-openmpi-dev libhdf5-openmpi-103-1 libhdf5-openmpi-hl-100 libaec0 libaec-dev libsz2 libcurl4
   libboost-program-options-dev libboost-program-options1.74-dev libboost-program-options1.74.0 libboost1.74-dev
   nlohmann-json3-dev libgtest-dev libssl-dev libssl3 libonig-dev libonig5
+  libcurl4-openssl-dev zlib1g-dev   # HDF5 links -lcurl -lz: the unversioned names
 )
 command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || { echo "$0: needs apt-get and dpkg-deb (Debian)" >&2; exit 2; }
 mkdir -p "$OUT"

@@ -130,8 +130,8 @@ configure_build() {
   # Everything the build found must come from the bundle, not from a system copy that the GPU
   # machine will not have.
   local leaked
-  leaked=$(grep -E '^(MPI_C_HEADER_DIR|MPI_mpi_LIBRARY|HDF5_C_INCLUDE_DIR|HDF5_C_LIBRARY_hdf5|Boost_INCLUDE_DIR|OPENSSL_CRYPTO_LIBRARY|nlohmann_json_DIR)[:=]' \
-    "$BUILD/CMakeCache.txt" | grep -v "$PREFIX" | grep -v '=$')
+  leaked=$(grep -E '^(MPI_C_HEADER_DIR|MPI_mpi_LIBRARY|HDF5_C_INCLUDE_DIR|HDF5_C_LIBRARY_[a-z0-9_]+|Boost_INCLUDE_DIR|OPENSSL_CRYPTO_LIBRARY|nlohmann_json_DIR)[:=]' \
+    "$BUILD/CMakeCache.txt" | grep -vE '^HDF5_C_LIBRARY_(m|dl|pthread|rt):' | grep -v "$PREFIX" | grep -v '=$')
   [ -z "$leaked" ] || { echo "found outside the bundle:"; echo "$leaked"; return 1; }
   ninja -C "$BUILD" -j "$JOBS" $([ $CPU = 1 ] && echo "iwsi iwsi-tools") || return 1
   local missing
@@ -181,7 +181,8 @@ train_one_rank() {
     --synth.valid_size 5 --synth.test_size 20 || return 1
   mpirun -np 1 "$BUILD/iwsi" train --train.mode full --train.init_config "$work/task/base_config.json" \
     --train.tokenizer "$work/task" --train.jsonl "$work/task/train.jsonl" --train.output_dir "$work/base" \
-    --train.max_steps 20 --train.batch_size 32 --model.device "$DEVICE" --runtime.threads "$JOBS" 2>&1 | tee train.out
+    --train.max_steps 20 --train.batch_size 32 --model.device "$DEVICE" --runtime.threads "$JOBS" \
+    $([ $CPU = 0 ] && echo --train.allreduce nccl) 2>&1 | tee train.out
   local rc=${PIPESTATUS[0]}
   echo "figures: $(grep -oE 'all-reduce[^,]*|[0-9]+ tokens/s[^,]*' train.out | head -2 | tr '\n' ' ')"
   rm -f train.out

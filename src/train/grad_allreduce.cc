@@ -6,17 +6,33 @@
 
 namespace iwsi {
 
-GradientAllReduce::GradientAllReduce(torch::Device device) : device_(device), world_size_(world_size_or_one()) {
+AllReduceChoice parse_allreduce_choice(const std::string& text, const std::string& what) {
+  if (text == "auto") return AllReduceChoice::automatic;
+  if (text == "nccl") return AllReduceChoice::nccl;
+  if (text == "mpi") return AllReduceChoice::mpi;
+  fail(what, "=", text, ": expected auto, nccl or mpi");
+}
+
+GradientAllReduce::GradientAllReduce(torch::Device device, AllReduceChoice choice)
+    : device_(device), world_size_(world_size_or_one()) {
+  if (choice == AllReduceChoice::nccl) {
 #ifdef IWSI_WITH_NCCL
-  if (world_size_ > 1 && device.is_cuda()) nccl_ = std::make_unique<NcclAllReduce>(device);
+    IWSI_CHECK(device.is_cuda(), "gradient all-reduce nccl: the model is on ", device.str(), ", not on a GPU");
+#else
+    fail("gradient all-reduce nccl: this iwsi was built without NCCL (configure found none)");
+#endif
+  }
+#ifdef IWSI_WITH_NCCL
+  const bool wanted = choice == AllReduceChoice::nccl || (choice == AllReduceChoice::automatic && world_size_ > 1);
+  if (wanted && device.is_cuda()) nccl_ = std::make_unique<NcclAllReduce>(device);
 #endif
 }
 
 GradientAllReduce::~GradientAllReduce() = default;
 
 const char* GradientAllReduce::backend() const {
-  if (world_size_ == 1) return "none";
   if (nccl_) return "nccl";
+  if (world_size_ == 1) return "none";
   return device_.is_cuda() ? "mpi via host" : "mpi";
 }
 
@@ -28,9 +44,10 @@ void GradientAllReduce::sum(torch::Tensor& flat) {
              " ", flat.scalar_type());
   IWSI_CHECK(flat.device() == device_, "gradient all-reduce: buffer on ", flat.device().str(), ", set up for ",
              device_.str());
-  if (world_size_ == 1) return;
   if (nccl_) {
     nccl_->sum(flat);
+  } else if (world_size_ == 1) {
+    return;
   } else if (flat.is_cuda()) {
     torch::Tensor host = flat.to(torch::kCPU);
     allreduce_sum_in_place(host.data_ptr<float>(), host.numel());

@@ -25,10 +25,17 @@ class NcclAllReduce {
   std::unique_ptr<Comm> comm_;
 };
 
+// auto: NCCL for CUDA buffers on several ranks (when built with it), else MPI, nothing on one rank;
+// nccl: NCCL even on one rank (bring-up and benchmarks; refused without NCCL or a CUDA device);
+// mpi: never NCCL (CUDA buffers through a host copy).
+enum class AllReduceChoice { automatic, nccl, mpi };
+// "auto", "nccl" or "mpi"; throws naming `what` otherwise.
+AllReduceChoice parse_allreduce_choice(const std::string& text, const std::string& what);
+
 class GradientAllReduce {
  public:
   // Collective. `device`: where the flat buffers live.
-  explicit GradientAllReduce(torch::Device device);
+  explicit GradientAllReduce(torch::Device device, AllReduceChoice choice = AllReduceChoice::automatic);
   ~GradientAllReduce();
   GradientAllReduce(const GradientAllReduce&) = delete;
   GradientAllReduce& operator=(const GradientAllReduce&) = delete;

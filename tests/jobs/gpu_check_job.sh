@@ -16,7 +16,10 @@ done
 check "report: the unit tests are left to CI's own build, interop to a GPU (skipped, not passed)" \
   test "$(row unit_tests)" = skipped -a "$(row interop_and_hf_baselines)" = skipped
 check "report: every reference case equal on the CPU" grep -q "5 of 5 reference cases: greedy ids exactly equal" "$R"
-check "report: the build used the bundle's libraries only" \
-  bash -c "! ldd '$IWSI_GPU_BUILD/iwsi' | grep -E 'lib(mpi|hdf5|boost_program|crypto|onig)' | grep -v '$IWSI_GPU_PREFIX'"
+found=$(grep -E '^(MPI_C_HEADER_DIR|HDF5_C_LIBRARY_hdf5|Boost_INCLUDE_DIR|OPENSSL_CRYPTO_LIBRARY):' "$IWSI_GPU_BUILD/CMakeCache.txt")
+check "the build found MPI, HDF5, Boost and libcrypto in the bundle's prefix, not in /usr" \
+  test "$(grep -c "=$IWSI_GPU_PREFIX/" <<<"$found")" = 4
+check "... and iwsi runs on the prefix's libraries" \
+  bash -c "LD_LIBRARY_PATH='$IWSI_GPU_PREFIX/usr/lib/x86_64-linux-gnu' ldd '$IWSI_GPU_BUILD/iwsi' | grep -E 'lib(mpi|hdf5_openmpi|onig)\.' | grep -vc '$IWSI_GPU_PREFIX' | grep -qx 0"
 cat "$R"
 finish

@@ -132,6 +132,11 @@ expect_all_ranks "unknown LoRA target" "foo_proj" mpirun -np 2 "$IWSI" train "${
   --train.lora_targets q_proj,foo_proj
 expect_all_ranks "missing model" "input not found: $WORK/no-model" mpirun -np 2 "$IWSI" train \
   --train.jsonl "$WORK/g.jsonl" --model.path "$WORK/no-model" --train.output_dir "$WORK/bad"
+expect_failure "an unknown all-reduce" "option --train.allreduce=best: expected auto, nccl or mpi" "$IWSI" train "${B[@]}" \
+  --train.jsonl "$WORK/g.jsonl" --train.allreduce best
+# (without NCCL in the build: "built without NCCL"; with it, on a CPU: "the model is on cpu")
+expect_failure "NCCL asked where it cannot run" "gradient all-reduce nccl: " "$IWSI" train "${B[@]}" \
+  --train.jsonl "$WORK/g.jsonl" --train.allreduce nccl
 expect_failure "two data sources" "not both, not neither" "$IWSI" train "${B[@]}" --train.jsonl "$WORK/g.jsonl" \
   --train.candidates "$WORK/c.h5" --train.selection "$WORK/sel.h5"
 expect_failure "from scratch in lora mode" "needs --train.mode full" "$IWSI" train --train.jsonl "$WORK/g.jsonl" \

@@ -19,6 +19,7 @@
 #include "store/output_claim.h"
 #include "store/output_file.h"
 #include "store/provenance.h"
+#include "shared_scratch.h"
 #include "test_paths.h"
 
 namespace iwsi {
@@ -27,10 +28,7 @@ namespace {
 int rank() { return world_rank_or_zero(); }
 int world_size() { return world_size_or_one(); }
 
-// Same directory on every rank.
-std::string shared_scratch(const std::string& name) {
-  return broadcast(rank() == 0 ? testing::scratch_dir(name) : std::string());
-}
+using testing::shared_scratch;  // same directory on every rank
 
 // Uneven shares: rank 1 contributes nothing, the others 2 + 3 * rank rows.
 int64_t rows_of_rank(int r) { return r == 1 ? 0 : 2 + 3 * r; }

@@ -20,6 +20,7 @@
 #include "model/checkpoint.h"
 #include "model/lora.h"
 #include "float_bounds.h"
+#include "shared_scratch.h"
 #include "test_paths.h"
 #include "train/batch_order.h"
 #include "train/trainer.h"
@@ -47,10 +48,7 @@ const std::vector<TokenSample>& gsm8k_samples() {
   return samples;
 }
 
-// Same directory on every rank.
-std::string shared_scratch(const std::string& name) {
-  return broadcast(world_rank_or_zero() == 0 ? testing::scratch_dir(name) : std::string());
-}
+using testing::shared_scratch;  // same directory on every rank
 
 struct TrainableModel {
   Llama model;
