@@ -183,21 +183,16 @@ Plan build_plan(const JobContext& run) {
     PlannedStage generate{prefix + "generate", "generate", roots, "", "", {}, scored.candidates, {}};
     generate.files.output = scored.candidates;
     plan.stages.push_back(at_temperature(generate));
-    std::vector<std::string> scoring = {generate.id};  // what the filters come after
-    if (needs_weights) {
-      PlannedStage weigh{prefix + "weigh", "weigh", {generate.id}, "", "", {}, dir + "weights.h5", {}};
-      weigh.files.candidates = scored.candidates;
-      weigh.files.output = scored.weights = weigh.done_file;
-      plan.stages.push_back(at_temperature(weigh));
-      scoring.push_back(weigh.id);
-    }
-    if (needs_judgments) {
-      PlannedStage judge{prefix + "judge", "judge", {generate.id}, "", "", {}, dir + "judgments.h5", {}};
-      judge.files.candidates = scored.candidates;
-      judge.files.output = scored.judgments = judge.done_file;
-      plan.stages.push_back(at_temperature(judge));
-      scoring.push_back(judge.id);
-    }
+    // weigh and judge: one scoring file of the candidates each, after generate.
+    auto add_scoring = [&](const std::string& job, const std::string& file) {
+      PlannedStage stage{prefix + job, job, {generate.id}, "", "", {}, dir + file, {}};
+      stage.files.candidates = scored.candidates;
+      stage.files.output = stage.done_file;
+      plan.stages.push_back(at_temperature(stage));
+      return stage.done_file;
+    };
+    if (needs_weights) scored.weights = add_scoring("weigh", "weights.h5");
+    if (needs_judgments) scored.judgments = add_scoring("judge", "judgments.h5");
     for (Strategy strategy : strategies) {
       const StrategyTraits& t = traits(strategy);
       const auto strategy_ks = t.uses_k ? ks : std::vector<std::pair<std::string, double>>{{"", 100.0}};
