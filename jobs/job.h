@@ -15,6 +15,7 @@ struct JobEntry {
   const char* summary;
   void (*describe)(po::options_description& options);  // adds the job's options ("section.key")
   int (*run)(const JobContext& context);                // returns the exit code
+  bool answers_on_stdout = false;  // a query (plan, status): no start-up log to bury its answer
 };
 
 const std::vector<JobEntry>& all_jobs();

@@ -59,8 +59,7 @@ int run_cli(const World& world, int argc, char** argv) {
   context.numerics = parse_numerics_mode(context.get<std::string>("runtime.numerics"), "option --runtime.numerics");
   // Before any tensor op: libtorch fixes its CPU kernels at its first dispatch.
   pin_numerics(context.numerics, context.threads.threads);
-  // plan and status answer a question on stdout: their log would only bury the answer.
-  const bool query = job->name == std::string("plan") || job->name == std::string("status");
+  const bool query = job->answers_on_stdout;
   if (!query)
     log_info0("iwsi ", job->name, " ", git_commit(), " on ", world.size(), " rank(s), ", context.threads.threads,
             " thread(s) per rank (", context.threads.source, "); ", library_versions());

@@ -54,12 +54,12 @@ int print_status(const JobContext& context) {
 
 JobEntry plan_job() {
   return {"plan", "print the run's stage graph (what iwsi run would do and why), for slurm/submit.sh",
-          jobs::plan::describe_run_options, jobs::plan_cli::print_plan};
+          jobs::plan::describe_run_options, jobs::plan_cli::print_plan, /*answers_on_stdout=*/true};
 }
 
 JobEntry status_job() {
   return {"status", "iwsi status RUN_DIR: which stages of a run directory are done and up to date",
-          jobs::plan_cli::describe_status, jobs::plan_cli::print_status};
+          jobs::plan_cli::describe_status, jobs::plan_cli::print_status, /*answers_on_stdout=*/true};
 }
 
 }  // namespace iwsi
