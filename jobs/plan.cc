@@ -9,6 +9,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "data/text.h"
 #include "pipeline/selection_file.h"
 #include "select/strategy.h"
 #include "store/attributes.h"
@@ -83,16 +84,6 @@ void describe_run_options(po::options_description& options) {
 
 namespace {
 
-std::vector<std::string> comma_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
-    const size_t start = item.find_first_not_of(" \t"), end = item.find_last_not_of(" \t");
-    if (start != std::string::npos) items.push_back(item.substr(start, end - start + 1));
-  }
-  return items;
-}
-
 // `text` as a number, or an error naming the option.
 double number_of(const std::string& option, const std::string& text) {
   double value = 0;
@@ -121,11 +112,11 @@ Plan build_plan(const JobContext& run) {
   const bool with_train = until != "filter", with_eval = until == "eval";
 
   std::vector<Strategy> strategies;
-  for (const std::string& name : comma_list(run.get<std::string>("run.strategies")))
+  for (const std::string& name : split_commas(run.get<std::string>("run.strategies")))
     strategies.push_back(parse_strategy(name, "strategy of --run.strategies"));
   IWSI_CHECK(!strategies.empty() || run.get<bool>("run.eval_base"), "option --run.strategies is empty");
   std::vector<std::pair<std::string, double>> ks;  // (as written, value)
-  for (const std::string& text : comma_list(run.get<std::string>("run.ks"))) {
+  for (const std::string& text : split_commas(run.get<std::string>("run.ks"))) {
     ks.emplace_back(text, number_of("run.ks", text));
     check_range("run.ks", ks.back().second, 0, 100, /*low_open=*/true);
   }
@@ -135,7 +126,7 @@ Plan build_plan(const JobContext& run) {
   }
   IWSI_CHECK(!uses_k || !ks.empty(), "option --run.ks is empty, but a strategy of --run.strategies takes k");
   std::vector<std::pair<std::string, double>> temperatures;
-  for (const std::string& text : comma_list(run.get<std::string>("run.temperatures"))) {
+  for (const std::string& text : split_commas(run.get<std::string>("run.temperatures"))) {
     temperatures.emplace_back(text, number_of("run.temperatures", text));
     check_range("run.temperatures", temperatures.back().second, 0, 100);
   }

@@ -12,6 +12,7 @@
 
 #include "core/atomic_file.h"
 #include "core/log.h"
+#include "data/text.h"
 #include "job.h"
 #include "pipeline/eval_file.h"
 #include "pipeline/selection_file.h"
@@ -32,14 +33,6 @@ void describe(po::options_description& options) {
   options.add_options()
       ("run.only", po::value<std::string>()->default_value(""), "comma-separated stage ids (iwsi plan lists them): run only these, in plan order (\"\" = all)")
       ("run.receipt", po::value<std::string>()->default_value(""), "file written when every stage run asked for is done (how a Slurm job knows its ranks ran)");
-}
-
-std::vector<std::string> id_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) items.push_back(item);
-  return items;
 }
 
 // Rank 0: the accuracy table of every evaluation of the run, printed and written as Markdown.
@@ -94,7 +87,7 @@ int run_stage(const JobContext& run, const PlannedStage& stage, StageStatus& sta
 
 int run(const JobContext& context) {
   const Plan plan = plan::build_plan(context);
-  const std::vector<std::string> only = id_list(context.get<std::string>("run.only"));
+  const std::vector<std::string> only = split_commas(context.get<std::string>("run.only"));
   std::set<std::string> ids, wanted(only.begin(), only.end());
   for (const PlannedStage& stage : plan.stages) ids.insert(stage.id);
   for (const std::string& id : only)

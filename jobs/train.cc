@@ -71,14 +71,6 @@ void describe(po::options_description& options) {
                         "base model directory (config.json, *.safetensors, tokenizer.json)");
 }
 
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> items;
-  std::istringstream in(text);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!trim_whitespace(item).empty()) items.push_back(trim_whitespace(item));
-  return items;
-}
-
 struct Inputs {
   std::string candidates, selection, jsonl, model_path, init_config, tokenizer_dir;
   std::vector<std::string> files() const {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "data/text.h"
 #include "data/dataset.h"
 #include "data/dataset_readers.h"
 #include "data/json_records.h"
@@ -34,6 +35,12 @@ void write_file(const std::string& path, const std::string& text) { std::ofstrea
 using testing::error_of;
 
 // ---- raw readers ---------------------------------------------------------------------------
+
+TEST(SplitCommas, TrimsItemsAndDropsEmptyOnes) {
+  EXPECT_EQ(split_commas(" a, b,,c , "), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_TRUE(split_commas("").empty());
+  EXPECT_TRUE(split_commas(" , ").empty());
+}
 
 TEST(ReadJsonl, PairsEveryRecordWithItsLineAndSkipsBlankLines) {
   const std::string path = testing::scratch_dir("jsonl") + "/ok.jsonl";
