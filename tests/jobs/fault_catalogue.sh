@@ -20,7 +20,9 @@ MP=(--model.path "$MODEL" --runtime.threads 1)
 # X0: a job's settings without sizes (an option given twice is an error); X: small sizes.
 W0=(--weigh.candidates "$WORK/c.h5" "${DATA[@]}" "${MP[@]}")
 W=("${W0[@]}" --data.valid_size 4 --weigh.chunk_size 8)
-BIG_W=("${W0[@]}" --data.valid_size 40 --weigh.chunk_size 1)
+# Work that takes many seconds on any CPU (the signal and stall cases stop it long before it ends).
+"$PY" tests/jobs/make_candidates.py "$SHARED" "$WORK/big.h5" 600
+BIG_W=(--weigh.candidates "$WORK/big.h5" "${DATA[@]}" "${MP[@]}" --data.valid_size 40 --weigh.chunk_size 1)
 G0=("${DATA[@]}" "${MP[@]}" --data.valid_size 2 --data.exemplars 1 --sampling.m 2)
 G=("${G0[@]}" --data.pool_size 4 --max_new_tokens 8)
 E0=("${DATA[@]}" "${MP[@]}" --data.exemplars 1)
@@ -248,43 +250,49 @@ ranks_of() {  # ranks_of PATTERN: the pids of the iwsi ranks (not mpirun) whose 
   local p
   for p in $(pgrep -f -- "$1"); do [ "$(cat /proc/$p/comm 2>/dev/null)" = iwsi ] && echo "$p"; done
 }
-# Slurm signals the ranks themselves (a time limit, scancel, --signal); so does this test.
+# Under way: the job holds its output's lock and has loaded the model (rank 0 logs it), so its
+# work (seconds on any CPU, by the sizes chosen) has begun.
+wait_under_way() {  # wait_under_way OUTPUT LOG
+  for _ in $(seq 400); do [ -e "$1.lock" ] && grep -q "model .* on cpu" "$2" && return; sleep 0.05; done
+}
+# Slurm signals the ranks themselves (a time limit, scancel, --signal); so does this test. The job
+# runs under `timeout -s KILL`: one that ignores the signal fails (exit 137), not hangs. (No guard
+# subshell: a subshell killed before it resets its traps runs the EXIT trap, rm -rf $WORK.)
 signal_case() {  # signal_case JOB SIGNAL OUTPUT ARGS...: signal both ranks once the job is under way
   local job=$1 sig=$2 out=$3; shift 3
-  mpirun -np 2 "$IWSI" "$job" "$@" >"$WORK/sig.log" 2>&1 &
+  timeout -s KILL 60 mpirun -np 2 "$IWSI" "$job" "$@" >"$WORK/sig.log" 2>&1 &
   local pid=$! rc
-  for _ in $(seq 200); do [ -e "$out.lock" ] && break; sleep 0.05; done
-  sleep 0.5
+  wait_under_way "$out" "$WORK/sig.log"
+  sleep 0.2
   kill -"$sig" $(ranks_of "$out")
   local t0=$SECONDS
-  ( sleep 60; pkill -9 -f -- "$out" ) & local guard=$!  # a job that ignores the signal fails, not hangs
   wait $pid; rc=$?
-  kill $guard 2>/dev/null
+  pkill -9 -f -- "$out"  # ranks left by a killed mpirun, if any
   if [ $rc -ne 75 ]; then bad "$job on SIG$sig: exit $rc, not 75"; tail -n 5 "$WORK/sig.log"; return; fi
   if [ -e "$out" ]; then bad "$job on SIG$sig: left $out"; return; fi
   if ! grep -q "stopped by signal\|stopping" "$WORK/sig.log"; then bad "$job on SIG$sig: no message"; tail -n 5 "$WORK/sig.log"; return; fi
   ok "$job on SIG$sig: exit 75 after $((SECONDS - t0)) s, no output"
 }
 signal_case weigh TERM "$WORK/sig_w.h5" "${BIG_W[@]}" --weigh.output "$WORK/sig_w.h5"
-signal_case judge TERM "$WORK/sig_j.h5" --judge.candidates "$WORK/c.h5" "${MP[@]}" --judge.chunk_size 1 --judge.output "$WORK/sig_j.h5"
-signal_case eval TERM "$WORK/sig_e.h5" "${E0[@]}" "${LONG[@]}" --data.test_size 40 --eval.max_new_tokens 200 --eval.output "$WORK/sig_e.h5"
+signal_case judge TERM "$WORK/sig_j.h5" --judge.candidates "$WORK/big.h5" "${MP[@]}" --judge.chunk_size 1 --judge.output "$WORK/sig_j.h5"
+signal_case eval TERM "$WORK/sig_e.h5" "${E0[@]}" "${LONG[@]}" --data.test_size 400 --eval.max_new_tokens 200 --eval.output "$WORK/sig_e.h5"
 signal_case decode USR1 "$WORK/sig_d.h5" --decode.prompts "$WORK/long_prompt.jsonl" "${MP[@]}" --ignore_eos \
   --model.max_positions 100000 --max_new_tokens 20000 --decode.output "$WORK/sig_d.h5"
-signal_case generate TERM "$WORK/sig_g.h5" "${G0[@]}" "${LONG[@]}" --data.pool_size 40 --max_new_tokens 100 --chunk_size 1 \
+signal_case generate TERM "$WORK/sig_g.h5" "${G0[@]}" "${LONG[@]}" --data.pool_size 400 --max_new_tokens 100 --chunk_size 1 \
   --generate.output "$WORK/sig_g.h5"
 check "  ... generate kept its finished chunks for the restart" test -d "$WORK/sig_g.h5.chunks"
 # SIGSTOP one rank: the other waits in a collective; the watchdog ends the job with a message.
-mpirun -np 2 "$IWSI" weigh "${BIG_W[@]}" --runtime.stall_timeout 3 --weigh.output "$WORK/stall.h5" >"$WORK/stall.log" 2>&1 &
+timeout -s KILL 40 mpirun -np 2 "$IWSI" weigh "${BIG_W[@]}" --runtime.stall_timeout 3 --weigh.output "$WORK/stall.h5" \
+  >"$WORK/stall.log" 2>&1 &
 pid=$!
-for _ in $(seq 200); do [ -e "$WORK/stall.h5.lock" ] && break; sleep 0.05; done
-sleep 1
+# Stopped as soon as the ranks exist (the lock appears): the other rank then waits in the job's
+# first collective, so the stall shows after stall_timeout whatever the workload.
+for _ in $(seq 400); do [ -e "$WORK/stall.h5.lock" ] && break; sleep 0.05; done
 stopped=$(ranks_of "--weigh.output $WORK/stall.h5" | tail -n 1)
 kill -STOP "$stopped"
 t0=$SECONDS
-( sleep 40; kill -9 $pid 2>/dev/null; kill -CONT "$stopped" 2>/dev/null ) &
-guard=$!
 wait $pid; rc=$?
-kill $guard 2>/dev/null; kill -CONT "$stopped" 2>/dev/null; pkill -9 -f -- "--weigh.output $WORK/stall.h5"
+kill -CONT "$stopped" 2>/dev/null; pkill -9 -f -- "--weigh.output $WORK/stall.h5"
 if [ $rc -ne 0 ] && grep -q "no progress for" "$WORK/stall.log" && [ $((SECONDS - t0)) -lt 30 ]; then
   ok "a SIGSTOPped rank: the job ends after $((SECONDS - t0)) s naming the stall (exit $rc)"
 else
