@@ -31,6 +31,9 @@ void describe(po::options_description& options) {
       ("eval.adapter", po::value<std::string>()->default_value(""), "PEFT LoRA adapter directory applied to --model.path (\"\" = none)")
       ("eval.split", po::value<std::string>()->default_value("test"), "questions to answer: test, valid or pool")
       ("eval.max_new_tokens", po::value<int64_t>()->default_value(256), "generated tokens per answer at most")
+      ("eval.max_length", po::value<int64_t>()->default_value(0), "prompt + answer tokens at most, as transformers' max_length (0 = off; the paper's code: 800)")
+      ("eval.protocol", po::value<std::string>()->default_value("ours"),
+       "ours: the answer cut at --eval.stop, our extraction (IWSI.md section 4); paper: the official code's -- no stop string, the last \"the answer is\" of the whole continuation, int(float(x)) comparison")
       ("eval.batch_rows", po::value<int64_t>()->default_value(64), "questions decoded together (fixed chunks, so results do not depend on the rank count)")
       ("eval.stop", po::value<std::vector<std::string>>()->default_value(std::vector<std::string>{"\\nQ:"}, "\\nQ:")->composing(),
        "stop string (repeatable; \\n for newline); the answer is cut before it");
@@ -45,8 +48,16 @@ const std::vector<Example>& split_questions(const DatasetSplits& splits, const s
   fail("option --eval.split=", split, ": expected test, valid or pool");
 }
 
-std::vector<std::string> stop_strings(const JobContext& context) {
+AnswerRule answer_rule(const std::string& protocol) {
+  if (protocol == "ours") return AnswerRule::ours;
+  if (protocol == "paper") return AnswerRule::paper;
+  fail("option --eval.protocol=", protocol, ": expected ours or paper");
+}
+
+// The paper's protocol reads the whole continuation: no stop string cuts it.
+std::vector<std::string> stop_strings(const JobContext& context, AnswerRule rule) {
   std::vector<std::string> stops;
+  if (rule == AnswerRule::paper) return stops;
   for (const std::string& stop : context.get<std::vector<std::string>>("eval.stop")) {
     IWSI_CHECK(!stop.empty(), "option --eval.stop: empty stop string");
     stops.push_back(unescape(stop));
@@ -73,13 +84,17 @@ int run(const JobContext& context) {
   const int64_t batch_rows = context.get<int64_t>("eval.batch_rows");
   check_range("eval.max_new_tokens", static_cast<double>(max_new_tokens), 1, 1e7);
   check_range("eval.batch_rows", static_cast<double>(batch_rows), 1, 1e6);
-  const std::vector<std::string> stops = stop_strings(context);
+  const int64_t max_length = context.get<int64_t>("eval.max_length");
+  check_range("eval.max_length", static_cast<double>(max_length), 0, 1e7);
+  const std::string protocol = context.get<std::string>("eval.protocol");
+  const AnswerRule rule = answer_rule(protocol);
+  const std::vector<std::string> stops = stop_strings(context, rule);
   IWSI_CHECK(adapter.empty() || std::filesystem::is_directory(adapter), "option --eval.adapter=", adapter,
              ": no such directory (expected a PEFT LoRA adapter directory with adapter_config.json)");
 
   const DatasetOptions data = dataset_options(context);
   const OutputClaim claim = claim_output("eval.output", output, OutputKind::file,
-                                         {dataset_input(data), context.get<std::string>("model.path"), adapter});
+                                         concat({dataset_inputs(data), {context.get<std::string>("model.path"), adapter}}));
   const DatasetSplits splits = load_dataset(data);
   const std::vector<Example>& questions = split_questions(splits, split);
   IWSI_CHECK(!questions.empty(), "dataset ", data.name, ": the ", split, " split is empty; nothing to evaluate");
@@ -94,15 +109,17 @@ int run(const JobContext& context) {
     log_info0("eval: LoRA adapter ", adapter, " (r ", lora.r, ", alpha ", lora.alpha, ") on ", loaded.path);
   }
   const EvalSetup setup{loaded.model, loaded.tokenizer, few_shot_prefix(splits.exemplars), splits.kind,
-                        greedy_params(loaded.tokenizer, max_new_tokens, stops), EngineOptions{batch_rows, EngineOptions{}.max_prefill_tokens, max_positions(context)}};
-  std::vector<std::string> inputs = {dataset_input(data), loaded.path};
+                        greedy_params(loaded.tokenizer, max_new_tokens, stops, max_length),
+                        EngineOptions{batch_rows, EngineOptions{}.max_prefill_tokens, max_positions(context)}, rule};
+  std::vector<std::string> inputs = concat({dataset_inputs(data), {loaded.path}});
   if (!adapter.empty()) inputs.push_back(adapter);
   const Provenance provenance = context.provenance(inputs);
 
   const int64_t total = static_cast<int64_t>(questions.size());
   const ShardRange mine = chunk_run_of(total, batch_rows, context.world.rank(), context.world.size());
-  log_info0("eval: ", total, " ", data.name, " ", split, " questions, greedy, at most ", max_new_tokens,
-            " new tokens, in chunks of ", batch_rows, " on ", context.world.size(), " rank(s)");
+  log_info0("eval: ", total, " ", data.name, " ", split, " questions, greedy, at most ", max_new_tokens, " new tokens",
+            max_length > 0 ? cat(" and ", max_length, " in all") : "", ", ", protocol, " protocol, in chunks of ",
+            batch_rows, " on ", context.world.size(), " rank(s)");
   torch::NoGradGuard no_grad;
   EvalRows rows;
   Progress progress("eval (rank 0's share)", mine.size(), "questions");
@@ -127,6 +144,7 @@ int run(const JobContext& context) {
   set_attribute(out.id(), "model_path", loaded.path);
   set_attribute(out.id(), "adapter", adapter);
   set_attribute(out.id(), "few_shot_prefix", setup.few_shot);
+  set_attribute(out.id(), "protocol", protocol);
   write_eval_rows(out.id(), rows);
   out.commit();
   log_info0("eval: accuracy ", accuracy, "% (", correct, " of ", total, " correct) on ", data.name, " ", split, " with ",

@@ -28,7 +28,9 @@ void describe(po::options_description& options) {
       ("generate.output", po::value<std::string>()->required(), "candidate file to write (HDF5)")
       ("generate.chunk_size", po::value<int64_t>()->default_value(16), "questions per chunk (the unit of work claiming and resuming)")
       ("generate.work_dir", po::value<std::string>()->default_value(""), "where finished chunks are kept (default: <output>.chunks)")
-      ("generate.keep_chunks", po::value<bool>()->default_value(false)->implicit_value(true), "keep the work directory after the output is written");
+      ("generate.keep_chunks", po::value<bool>()->default_value(false)->implicit_value(true), "keep the work directory after the output is written")
+      ("generate.clean", po::value<std::string>()->default_value("none"), "none: the text as the stop string cut it; paper: the official code's post-processing (cut at \"Q:\", \"A:\" removed, the tail after the last \"the answer is\" rewritten as \" N.\") and its answer rule")
+      ("generate.drop_truncated", po::value<bool>()->default_value(false)->implicit_value(true), "a sample cut by a length limit neither votes nor enters D_c");
   describe_data_options(options);
   describe_model_options(options);
   describe_sampling_options(options);
@@ -126,7 +128,7 @@ int run(const JobContext& context) {
   check_range("generate.chunk_size", static_cast<double>(chunk_size), 1, 1e9);
   const DatasetOptions data = dataset_options(context);
   const OutputClaim claim = claim_output("generate.output", output, OutputKind::file,
-                                         {dataset_input(data), context.get<std::string>("model.path")});
+                                         concat({dataset_inputs(data), {context.get<std::string>("model.path")}}));
   const DatasetSplits splits = load_dataset(data);
   IWSI_CHECK(!splits.pool.empty(), "dataset ", data.name, ": the question pool is empty");
   const LoadedModel loaded = load_model(context);
@@ -134,7 +136,11 @@ int run(const JobContext& context) {
                         context.get<int64_t>("sampling.m"), sampling_params(context, loaded.tokenizer),
                         engine_options(context)};
   setup.params.stop_strings.push_back("\nQ:");  // the model starting a new question (IWSI.md step 1)
-  const Provenance provenance = context.provenance({dataset_input(data), loaded.path});
+  const std::string clean = context.get<std::string>("generate.clean");
+  IWSI_CHECK(clean == "none" || clean == "paper", "option --generate.clean=", clean, ": expected none or paper");
+  setup.paper_clean = clean == "paper";
+  setup.drop_truncated = context.get<bool>("generate.drop_truncated");
+  const Provenance provenance = context.provenance(concat({dataset_inputs(data), {loaded.path}}));
 
   const std::string work_dir = context.get<std::string>("generate.work_dir");
   const ChunkStore store = open_chunk_store(work_dir.empty() ? output + ".chunks" : work_dir,

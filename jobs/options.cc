@@ -16,7 +16,8 @@ void describe_data_options(po::options_description& options) {
       ("data.pool_size", po::value<int64_t>()->default_value(-1), "unlabeled questions used (-1 = the paper's split)")
       ("data.valid_size", po::value<int64_t>()->default_value(-1), "labeled valid samples (-1 = the paper's split)")
       ("data.test_size", po::value<int64_t>()->default_value(-1), "test questions (-1 = all)")
-      ("data.exemplars", po::value<int>()->default_value(3), "few-shot exemplars in the prompt");
+      ("data.exemplars", po::value<int>()->default_value(3), "few-shot exemplars in the prompt, drawn from the dataset")
+      ("data.prompt_file", po::value<std::string>()->default_value(""), "few-shot exemplars from a JSON Lines file instead (question, rationale, source); \"\" = drawn");
 }
 
 DatasetOptions dataset_options(const JobContext& context) {
@@ -27,7 +28,10 @@ DatasetOptions dataset_options(const JobContext& context) {
   options.valid_size = context.get<int64_t>("data.valid_size");
   options.test_size = context.get<int64_t>("data.test_size");
   options.num_exemplars = context.get<int>("data.exemplars");
+  options.prompt_file = context.get<std::string>("data.prompt_file");
   check_range("data.exemplars", options.num_exemplars, 0, 64);
+  IWSI_CHECK(options.prompt_file.empty() || std::filesystem::is_regular_file(options.prompt_file),
+             "option --data.prompt_file=", options.prompt_file, ": no such file");
   const auto& names = dataset_names();
   if (std::find(names.begin(), names.end(), options.name) == names.end()) {
     std::string list;
@@ -37,11 +41,20 @@ DatasetOptions dataset_options(const JobContext& context) {
   return options;
 }
 
-std::string dataset_input(const DatasetOptions& options) {
-  if (options.name == "synthetic") return options.data_dir;
-  if (options.name == "anli") return options.data_dir + "/anli/R1";
-  if (options.name.rfind("anli-r", 0) == 0) return options.data_dir + "/anli/R" + options.name.substr(6);
-  return options.data_dir + "/" + options.name;
+std::vector<std::string> dataset_inputs(const DatasetOptions& options) {
+  std::string folder = options.data_dir + "/" + options.name;
+  if (options.name == "synthetic") folder = options.data_dir;
+  if (options.name == "anli") folder = options.data_dir + "/anli/R1";
+  if (options.name.rfind("anli-r", 0) == 0) folder = options.data_dir + "/anli/R" + options.name.substr(6);
+  std::vector<std::string> inputs = {folder};
+  if (!options.prompt_file.empty()) inputs.push_back(options.prompt_file);
+  return inputs;
+}
+
+std::vector<std::string> concat(std::initializer_list<std::vector<std::string>> lists) {
+  std::vector<std::string> all;
+  for (const std::vector<std::string>& list : lists) all.insert(all.end(), list.begin(), list.end());
+  return all;
 }
 
 void describe_model_options(po::options_description& options) {
@@ -59,6 +72,7 @@ void describe_sampling_options(po::options_description& options) {
       ("sampling.top_k", po::value<int64_t>()->default_value(0), "0 = off")
       ("sampling.top_p", po::value<double>()->default_value(1.0), "1 = off")
       ("sampling.max_new_tokens", po::value<int64_t>()->default_value(128), "generated tokens per sample at most")
+      ("sampling.max_length", po::value<int64_t>()->default_value(0), "prompt + generated tokens per sample at most, as transformers' max_length (0 = off; the paper's code: 1024)")
       ("sampling.seed", po::value<int64_t>()->default_value(0), "a sample depends only on (seed, prompt index, sample index)")
       ("sampling.stop", po::value<std::vector<std::string>>()->composing(), "stop string (repeatable; \\n for newline); the text is cut before it")
       ("sampling.stop_token_ids", po::value<std::vector<int64_t>>()->composing()->multitoken(), "token ids that end a sample besides EOS")
@@ -99,12 +113,14 @@ SamplingParams sampling_params(const JobContext& context, const Tokenizer& token
   params.top_k = context.get<int64_t>("sampling.top_k");
   params.top_p = context.get<double>("sampling.top_p");
   params.max_new_tokens = context.get<int64_t>("sampling.max_new_tokens");
+  params.max_length = context.get<int64_t>("sampling.max_length");
   params.seed = static_cast<uint64_t>(context.get<int64_t>("sampling.seed"));
   params.ignore_eos = context.get<bool>("sampling.ignore_eos");
   check_range("sampling.temperature", params.temperature, 0, 100);
   check_range("sampling.top_k", static_cast<double>(params.top_k), 0, 1e9);
   check_range("sampling.top_p", params.top_p, 0, 1, /*low_open=*/true);
   check_range("sampling.max_new_tokens", static_cast<double>(params.max_new_tokens), 1, 1e7);
+  check_range("sampling.max_length", static_cast<double>(params.max_length), 0, 1e7);
   check_range("sampling.m", static_cast<double>(context.get<int64_t>("sampling.m")), 1, 1e6);
   if (context.has("sampling.stop"))
     for (const std::string& stop : context.get<std::vector<std::string>>("sampling.stop")) {

@@ -43,8 +43,11 @@ auto naming_model(const std::string& model, const std::string& adapter, Work&& w
 
 // [data] options, validated.
 DatasetOptions dataset_options(const JobContext& context);
-// The files a dataset was read from (for provenance).
-std::string dataset_input(const DatasetOptions& options);
+// The files a dataset was read from (for provenance and output claims): its folder, and the
+// prompt file when one is given.
+std::vector<std::string> dataset_inputs(const DatasetOptions& options);
+// `lists` one after another: the input list of a claim or a provenance record.
+std::vector<std::string> concat(std::initializer_list<std::vector<std::string>> lists);
 
 // [sampling] options, validated; EOS ids from the tokenizer.
 SamplingParams sampling_params(const JobContext& context, const Tokenizer& tokenizer);

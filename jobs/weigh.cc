@@ -32,7 +32,10 @@ void describe(po::options_description& options) {
   options.add_options()
       ("weigh.candidates", po::value<std::string>()->required(), "candidate file written by iwsi generate")
       ("weigh.output", po::value<std::string>()->required(), "weights file to write (HDF5)")
-      ("weigh.loss_scope", po::value<std::string>()->default_value("answer"), "answer: answer tokens only; full: every token (the paper's code)")
+      ("weigh.loss_scope", po::value<std::string>()->default_value("answer"),
+       "answer: the answer tokens given the prompt (ours, IWSI.md section 2); prompt_and_answer: every token of the same text; "
+       "code: the official record_loss text (BOS \"Q: q\\nA: \" EOS answer, every token, cut at --weigh.code_max_length)")
+      ("weigh.code_max_length", po::value<int64_t>()->default_value(400), "loss_scope = code: tokens scored per text at most (the official model_max_length)")
       ("weigh.ds_caps", po::value<std::string>()->default_value("none"), "none, or code: clip w' to [0, 2] and 1/w' at 5")
       ("weigh.ds_side", po::value<std::string>()->default_value("both"), "both (the paper), high or low: which side of the valid mean counts as shifted")
       ("weigh.chunk_size", po::value<int64_t>()->default_value(64), "samples scored together (fixed, so results do not depend on the rank count)")
@@ -41,19 +44,36 @@ void describe(po::options_description& options) {
   describe_model_options(options);
 }
 
+enum class LossScope { answer, prompt_and_answer, code };
+
+LossScope parse_loss_scope(const std::string& scope) {
+  if (scope == "answer") return LossScope::answer;
+  if (scope == "prompt_and_answer") return LossScope::prompt_and_answer;
+  if (scope == "code") return LossScope::code;
+  fail("option --weigh.loss_scope=", scope, ": expected answer, prompt_and_answer or code",
+       scope == "full" ? " (full was renamed prompt_and_answer; code is the official record_loss)" : "");
+}
+
 struct Scorer {
   const LoadedModel& loaded;
-  bool scope_full;
+  LossScope scope;
+  int64_t code_max_length;
   int64_t max_batch_tokens;
 
   // Losses of (prompt, answer) token splits, scored as one fixed chunk.
   std::vector<double> losses(std::vector<SftTokens> texts) const {
     std::vector<std::vector<int32_t>> prompts, answers;
     for (SftTokens& tokens : texts) {
+      if (scope == LossScope::code) {  // one sequence, all targets: the split point only has to leave an answer
+        std::vector<int32_t> sequence = record_loss_tokens(loaded.tokenizer, tokens, code_max_length);
+        prompts.emplace_back(sequence.begin(), sequence.begin() + 1);
+        answers.emplace_back(sequence.begin() + 1, sequence.end());
+        continue;
+      }
       prompts.push_back(std::move(tokens.prompt));
       answers.push_back(std::move(tokens.answer));
     }
-    return answer_nll(loaded.model, prompts, answers, scope_full, max_batch_tokens);
+    return answer_nll(loaded.model, prompts, answers, scope != LossScope::answer, max_batch_tokens);
   }
 };
 
@@ -80,7 +100,9 @@ int run(const JobContext& context) {
   const std::string candidates_path = context.get<std::string>("weigh.candidates");
   const std::string output = context.get<std::string>("weigh.output");
   const std::string scope = context.get<std::string>("weigh.loss_scope");
-  IWSI_CHECK(scope == "answer" || scope == "full", "option --weigh.loss_scope=", scope, ": expected answer or full");
+  const LossScope loss_scope = parse_loss_scope(scope);
+  const int64_t code_max_length = context.get<int64_t>("weigh.code_max_length");
+  check_range("weigh.code_max_length", static_cast<double>(code_max_length), 2, 1e7);
   const DsCaps caps = parse_ds_caps(context.get<std::string>("weigh.ds_caps"));
   const DsSide side = parse_ds_side(context.get<std::string>("weigh.ds_side"));
   const int64_t chunk_size = context.get<int64_t>("weigh.chunk_size");
@@ -88,7 +110,7 @@ int run(const JobContext& context) {
 
   const DatasetOptions data = dataset_options(context);
   const OutputClaim claim = claim_output("weigh.output", output, OutputKind::file,
-                                         {candidates_path, dataset_input(data), context.get<std::string>("model.path")});
+                                         concat({{candidates_path}, dataset_inputs(data), {context.get<std::string>("model.path")}}));
   const DatasetSplits splits = load_dataset(data);
   IWSI_CHECK(!splits.valid.empty(), "dataset ", data.name, ": the valid set is empty; DS weights need at least one ",
              "labeled valid sample (--data.valid_size)");
@@ -96,8 +118,8 @@ int run(const JobContext& context) {
     IWSI_CHECK(!example.rationale.empty(), "dataset ", data.name, ": valid sample ", example.id, " has no rationale to score");
   H5Id candidates = open_output_for_read(candidates_path, kCandidatesSchema, kCandidatesVersion);
   const LoadedModel loaded = load_model(context);
-  const Provenance provenance = context.provenance({candidates_path, dataset_input(data), loaded.path});
-  const Scorer scorer{loaded, scope == "full", context.get<int64_t>("weigh.max_batch_tokens")};
+  const Provenance provenance = context.provenance(concat({{candidates_path}, dataset_inputs(data), {loaded.path}}));
+  const Scorer scorer{loaded, loss_scope, code_max_length, context.get<int64_t>("weigh.max_batch_tokens")};
   torch::NoGradGuard no_grad;
 
   // The valid mean: an exact all-reduce of (sum, count).

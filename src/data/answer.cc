@@ -4,6 +4,9 @@
 #include "data/answer.h"
 
 #include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace iwsi {
 namespace {
@@ -79,6 +82,73 @@ std::optional<std::string> extract_choice(std::string_view tail) {
   return std::nullopt;
 }
 
+// --- The official code's rule (src/utils/utils.py of github.com/rubickkcibur/IWSI), on bytes: its
+// Python lower() and \d are Unicode-aware, which matters only for non-ASCII digits and letters.
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = to_lower(c);
+  return out;
+}
+
+std::string_view strip(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  return text;
+}
+
+// lower(), the text after the last "the answer is" (all of it when there is none), stripped, then
+// after the last "=" (stripped); nullopt when nothing is left. Shared by the number and choice rules.
+std::optional<std::string> paper_suffix(std::string_view text) {
+  const std::string lower = lowercase(text);
+  const size_t marker = lower.rfind(kAnswerMarker);
+  std::string_view suffix = strip(marker == std::string::npos ? std::string_view(lower)
+                                                               : std::string_view(lower).substr(marker + kAnswerMarker.size()));
+  const size_t equals = suffix.rfind('=');
+  if (equals != std::string_view::npos) suffix = strip(suffix.substr(equals + 1));
+  if (suffix.empty()) return std::nullopt;
+  return std::string(suffix);
+}
+
+// int(float(x)) of a digits-and-point literal, as Python prints it (a double truncated toward 0).
+std::string truncated_integer(const std::string& literal) {
+  double value = std::trunc(std::strtod(literal.c_str(), nullptr));
+  if (value == 0) value = 0;  // int(-0.5) is 0, not "-0"
+  char text[400];             // any double's integer part fits
+  std::snprintf(text, sizeof text, "%.0f", value);
+  return text;
+}
+
+// re.search(r"(\D*?)(\d+\.?\d*)", suffix.replace(",", "")): the first digit run, an optional point and
+// the digits after it; over 30 characters is no answer.
+std::optional<std::string> paper_number(std::string_view text) {
+  const std::optional<std::string> suffix = paper_suffix(text);
+  if (!suffix) return std::nullopt;
+  std::string plain;
+  for (char c : *suffix)
+    if (c != ',') plain += c;
+  size_t start = 0;
+  while (start < plain.size() && !is_digit(plain[start])) ++start;
+  if (start == plain.size()) return std::nullopt;
+  size_t end = digits_end(plain, start);
+  if (end < plain.size() && plain[end] == '.') end = digits_end(plain, end + 1);
+  const std::string literal = plain.substr(start, end - start);
+  if (literal.size() > 30) return std::nullopt;
+  return truncated_integer(literal);
+}
+
+// re.search(r"\(([a-z])\)", suffix): the first parenthesised letter, upper-cased.
+std::optional<std::string> paper_choice(std::string_view text) {
+  const std::optional<std::string> suffix = paper_suffix(text);
+  if (!suffix) return std::nullopt;
+  for (size_t i = 0; i + 2 < suffix->size(); ++i) {
+    const char c = (*suffix)[i + 1];
+    if ((*suffix)[i] == '(' && c >= 'a' && c <= 'z' && (*suffix)[i + 2] == ')')
+      return std::string(1, static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> first_number(std::string_view raw) {
@@ -123,7 +193,8 @@ std::optional<std::string> canonical_number(std::string_view literal) {
   return canonical_from_parts(negative, int_digits, frac_digits);
 }
 
-std::optional<std::string> extract_answer(std::string_view text, AnswerKind kind) {
+std::optional<std::string> extract_answer(std::string_view text, AnswerKind kind, AnswerRule rule) {
+  if (rule == AnswerRule::paper) return kind == AnswerKind::choice ? paper_choice(text) : paper_number(text);
   const std::optional<std::string_view> tail = after_last_marker(text);
   if (!tail) return std::nullopt;
   if (kind == AnswerKind::choice) return extract_choice(*tail);
@@ -133,8 +204,10 @@ std::optional<std::string> extract_answer(std::string_view text, AnswerKind kind
   return first_number(value);
 }
 
-bool answers_equal(std::string_view a, std::string_view b) {
+bool answers_equal(std::string_view a, std::string_view b, AnswerRule rule) {
   const auto number_a = canonical_number(a), number_b = canonical_number(b);
+  if (number_a && number_b && rule == AnswerRule::paper)
+    return truncated_integer(*number_a) == truncated_integer(*number_b);
   if (number_a && number_b) return *number_a == *number_b;
   return a == b;
 }

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "data/dataset_readers.h"
+#include "data/prompt_file.h"
 #include "data/splits.h"
 
 namespace iwsi {
@@ -85,6 +86,20 @@ void check_options(const DatasetOptions& options) {
   IWSI_CHECK(options.valid_size >= -1, "valid_size must be >= -1 (-1 = default), got ", options.valid_size);
   IWSI_CHECK(options.test_size >= -1, "test_size must be >= -1 (-1 = default), got ", options.test_size);
   IWSI_CHECK(options.num_exemplars >= 0, "num_exemplars must be >= 0, got ", options.num_exemplars);
+  IWSI_CHECK(options.prompt_file.empty() || options.exemplar_indices.empty(),
+             "a prompt file and exemplar indices exclude each other");
+}
+
+std::vector<Example> prompt_examples(const std::vector<PromptExemplar>& exemplars) {
+  std::vector<Example> examples;
+  for (const PromptExemplar& exemplar : exemplars) examples.push_back(exemplar.example);
+  return examples;
+}
+
+bool names_sources(const std::vector<PromptExemplar>& exemplars) {
+  for (const PromptExemplar& exemplar : exemplars)
+    if (!exemplar.source.empty()) return true;
+  return false;
 }
 
 // The synthetic task ships its splits as files; its labeled train.jsonl (the base model's
@@ -97,6 +112,12 @@ DatasetSplits load_synthetic(const DatasetOptions& options) {
   splits.pool = first_n(read_gsm8k_format(dir + "/pool.jsonl"), options.pool_size, "pool_size", options.name);
   splits.valid = first_n(read_gsm8k_format(dir + "/valid.jsonl"), options.valid_size, "valid_size", options.name);
   splits.test = first_n(read_gsm8k_format(dir + "/test.jsonl"), options.test_size, "test_size", options.name);
+  if (!options.prompt_file.empty()) {  // the task's splits are separate files: sources are only checked
+    const std::vector<PromptExemplar> prompt = read_prompt_file(options.prompt_file, splits.kind);
+    if (names_sources(prompt)) prompt_source_indices(prompt, read_gsm8k_format(dir + "/train.jsonl"), options.name);
+    splits.exemplars = prompt_examples(prompt);
+    return splits;
+  }
   if (options.exemplar_indices.empty() && options.num_exemplars == 0) return splits;
   const std::vector<Example> labeled = read_gsm8k_format(dir + "/train.jsonl");
   const std::vector<int64_t> indices = options.exemplar_indices.empty()
@@ -118,9 +139,12 @@ DatasetSplits load_dataset(const DatasetOptions& options) {
   check_options(options);
   if (options.name == "synthetic") return load_synthetic(options);
   DatasetSource source = read_source(options.name, options.data_dir);
+  std::vector<PromptExemplar> prompt;
+  if (!options.prompt_file.empty()) prompt = read_prompt_file(options.prompt_file, source.kind);
   const std::vector<int64_t> exemplar_indices =
-      options.exemplar_indices.empty() ? default_exemplar_indices(source.labeled, options.num_exemplars, options.name)
-                                       : options.exemplar_indices;
+      !prompt.empty()                    ? prompt_source_indices(prompt, source.labeled, options.name)
+      : options.exemplar_indices.empty() ? default_exemplar_indices(source.labeled, options.num_exemplars, options.name)
+                                         : options.exemplar_indices;
   LabeledParts parts =
       split_labeled(source.labeled, exemplar_indices, resolve_size(options.pool_size, source.defaults.pool),
                     resolve_size(options.valid_size, source.defaults.valid), options.name);
@@ -129,7 +153,7 @@ DatasetSplits load_dataset(const DatasetOptions& options) {
   splits.kind = source.kind;
   splits.pool = std::move(parts.pool);
   splits.valid = std::move(parts.valid);
-  splits.exemplars = std::move(parts.exemplars);
+  splits.exemplars = prompt.empty() ? std::move(parts.exemplars) : prompt_examples(prompt);
   splits.test =
       first_n(std::move(source.test), resolve_size(options.test_size, source.defaults.test), "test_size", options.name);
   return splits;

@@ -6,21 +6,23 @@
 
 namespace iwsi {
 
-SamplingParams greedy_params(const Tokenizer& tokenizer, int64_t max_new_tokens, const std::vector<std::string>& stop_strings) {
+SamplingParams greedy_params(const Tokenizer& tokenizer, int64_t max_new_tokens, const std::vector<std::string>& stop_strings,
+                             int64_t max_length) {
   SamplingParams params;
   params.temperature = 0;
   params.max_new_tokens = max_new_tokens;
+  params.max_length = max_length;
   params.stop_strings = stop_strings;
   params.eos_ids = tokenizer.eos_ids();
   check_sampling_params(params);
   return params;
 }
 
-ScoredAnswer score_answer(const std::string& text, const std::string& gold, AnswerKind kind) {
-  const std::optional<std::string> answer = extract_answer(trim_whitespace(text), kind);
+ScoredAnswer score_answer(const std::string& text, const std::string& gold, AnswerKind kind, AnswerRule rule) {
+  const std::optional<std::string> answer = extract_answer(trim_whitespace(text), kind, rule);
   ScoredAnswer scored;
   scored.prediction = answer.value_or("");
-  scored.correct = answer.has_value() && answers_equal(*answer, gold);
+  scored.correct = answer.has_value() && answers_equal(*answer, gold, rule);
   return scored;
 }
 
@@ -39,7 +41,7 @@ EvalRows evaluate_questions(const EvalSetup& setup, const std::vector<Example>& 
   EvalRows rows;
   for (const Sample& sample : samples) {  // one per request, in request order
     const Example& question = questions[begin + sample.request];
-    const ScoredAnswer scored = score_answer(sample.text, question.answer, setup.kind);
+    const ScoredAnswer scored = score_answer(sample.text, question.answer, setup.kind, setup.rule);
     rows.question_index.push_back(begin + sample.request);
     push_text(rows.id, question.id);
     push_text(rows.gold, question.answer);

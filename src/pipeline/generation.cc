@@ -1,6 +1,7 @@
 #include "pipeline/generation.h"
 
 #include "data/answer.h"
+#include "data/paper_clean.h"
 #include "data/prompt.h"
 #include "data/text.h"
 #include "select/vote.h"
@@ -18,9 +19,14 @@ void GeneratedRows::append(const GeneratedRows& other) {
 namespace {
 
 // Answers, vote and correctness of one question's samples.
-void add_vote(const Example& question, const std::vector<const Sample*>& samples, AnswerKind kind, GeneratedRows& rows) {
+void add_vote(const Example& question, const std::vector<const Sample*>& samples, const GenerationSetup& setup,
+              GeneratedRows& rows) {
+  const AnswerRule rule = setup.paper_clean ? AnswerRule::paper : AnswerRule::ours;
   std::vector<std::optional<std::string>> answers;
-  for (const Sample* sample : samples) answers.push_back(extract_answer(trim_whitespace(sample->text), kind));
+  for (const Sample* sample : samples) {
+    const bool dropped = setup.drop_truncated && sample->finish == FinishReason::length;
+    answers.push_back(dropped ? std::nullopt : extract_answer(trim_whitespace(sample->text), setup.kind, rule));
+  }
   const Vote vote = majority_vote(answers);
   const std::vector<bool> consistent = consistent_samples(answers, vote);
   push_text(rows.votes.gold, question.answer);
@@ -33,7 +39,7 @@ void add_vote(const Example& question, const std::vector<const Sample*>& samples
     push_text(rows.answers.answer, answers[j].value_or(""));
     rows.answers.parsed.push_back(answers[j].has_value());
     rows.answers.consistent.push_back(consistent[j]);
-    const int8_t correct = question.answer.empty() ? -1 : answers[j] && answers_equal(*answers[j], question.answer);
+    const int8_t correct = question.answer.empty() ? -1 : answers[j] && answers_equal(*answers[j], question.answer, rule);
     rows.answers.correct.push_back(correct);
   }
 }
@@ -56,7 +62,9 @@ GeneratedRows generate_for_questions(const GenerationSetup& setup, const std::ve
     rows.questions.prompt_ids.push_back(request.prompt_ids);
     requests.push_back(std::move(request));
   }
-  const std::vector<Sample> samples = generate(setup.model, setup.tokenizer, requests, setup.params, setup.engine, on_progress);
+  std::vector<Sample> samples = generate(setup.model, setup.tokenizer, requests, setup.params, setup.engine, on_progress);
+  if (setup.paper_clean)  // the ids stay as sampled; scoring re-encodes a rewritten tail (score/sft_tokens.h)
+    for (Sample& sample : samples) sample.text = paper_cleaned_sample(sample.text);
   // Samples come ordered by (request, sample index): one contiguous run per question.
   for (size_t first = 0; first < samples.size();) {
     const int64_t request = samples[first].request;
@@ -66,7 +74,7 @@ GeneratedRows generate_for_questions(const GenerationSetup& setup, const std::ve
       rows.candidates.append(samples[first], begin + request);
       rows.tokens += samples[first].length;
     }
-    add_vote(pool[begin + request], of_question, setup.kind, rows);
+    add_vote(pool[begin + request], of_question, setup, rows);
   }
   return rows;
 }

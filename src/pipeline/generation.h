@@ -1,5 +1,6 @@
 // Generation for the IWSI pipeline (../shared/docs/IWSI.md section 1, steps 1-2) on a run of pool questions:
-// the few-shot CoT prompt, m samples each, cut at the stop string, answers extracted, and the
+// the few-shot CoT prompt, m samples each, cut at the stop string (optionally cleaned as the official
+// code does), answers extracted, and the
 // self-consistency vote per question. A pure function of the questions, the model and the
 // settings, so a chunk gives the same rows whichever rank computes it. No MPI and no files here.
 #pragma once
@@ -32,6 +33,11 @@ struct GenerationSetup {
   int64_t m = 1;         // samples per question
   SamplingParams params;
   EngineOptions engine;
+  // generate.clean = paper: each sample's text post-processed as the official code does
+  // (data/paper_clean.h) and its answer read by that code's rule (AnswerRule::paper).
+  bool paper_clean = false;
+  // generate.drop_truncated: a sample that ran into a length limit neither votes nor enters D_c.
+  bool drop_truncated = false;
 };
 
 // Questions [begin, end) of `pool`; question_index = position in the pool.

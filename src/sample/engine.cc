@@ -223,6 +223,8 @@ void decode_batch(const Llama& model, const StopRules& stop, const std::vector<G
       else if (stop.has_stop_strings() && stop.stop_string_reached(st.tokens)) st.done = true, st.finish = FinishReason::stop_string;
       else if (static_cast<int64_t>(st.tokens.size()) >= params.max_new_tokens) st.done = true;
       else if (context > 0 && b.prompt_len[slot_row[i]] + static_cast<int64_t>(st.tokens.size()) >= context) st.done = true;
+      // transformers' max_length: a prompt already at the limit still gets its first token, as there.
+      else if (params.max_length > 0 && b.prompt_len[slot_row[i]] + static_cast<int64_t>(st.tokens.size()) >= params.max_length) st.done = true;
       tokens_so_far += 1;
       live += !st.done;
     }

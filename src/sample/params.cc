@@ -25,6 +25,7 @@ void check_sampling_params(const SamplingParams& p) {
   IWSI_CHECK(p.top_k >= 0, "sampling: top_k must be >= 0 (0 = off), got ", p.top_k);
   IWSI_CHECK(p.top_p > 0 && p.top_p <= 1, "sampling: top_p must be in (0, 1] (1 = off), got ", p.top_p);
   IWSI_CHECK(p.max_new_tokens >= 0, "sampling: max_new_tokens must be >= 0, got ", p.max_new_tokens);
+  IWSI_CHECK(p.max_length >= 0, "sampling: max_length must be >= 0 (0 = off), got ", p.max_length);
   for (const std::string& s : p.stop_strings) IWSI_CHECK(!s.empty(), "sampling: a stop string is empty");
 }
 

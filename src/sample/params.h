@@ -18,6 +18,7 @@ struct SamplingParams {
   int64_t top_k = 0;               // 0 = off
   double top_p = 1.0;              // 1 = off
   int64_t max_new_tokens = 128;
+  int64_t max_length = 0;          // prompt + generated tokens at most, as transformers' max_length; 0 = off
   std::vector<int32_t> stop_token_ids;   // in addition to EOS ids (which come from the caller, e.g. tokenizer.eos_ids())
   std::vector<int32_t> eos_ids;
   std::vector<std::string> stop_strings; // e.g. "\nQ:"; the text is cut before the stop string

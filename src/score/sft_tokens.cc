@@ -70,4 +70,16 @@ SftTokens sample_sft_tokens(const Tokenizer& tokenizer, const std::string& promp
   return tokens;
 }
 
+std::vector<int32_t> record_loss_tokens(const Tokenizer& tokenizer, const SftTokens& tokens, int64_t max_length) {
+  const std::vector<int32_t> eos = tokenizer.eos_ids();
+  IWSI_CHECK(!eos.empty(), "weigh.loss_scope = code puts an EOS token before the answer, but the tokenizer has none");
+  std::vector<int32_t> sequence = tokens.prompt;
+  sequence.push_back(eos.front());
+  std::vector<int32_t> answer = tokens.answer;
+  if (!answer.empty() && std::find(eos.begin(), eos.end(), answer.back()) != eos.end()) answer.pop_back();
+  sequence.insert(sequence.end(), answer.begin(), answer.end());
+  if (max_length > 0 && static_cast<int64_t>(sequence.size()) > max_length) sequence.resize(static_cast<size_t>(max_length));
+  return sequence;
+}
+
 }  // namespace iwsi

@@ -37,4 +37,10 @@ SftTokens sft_tokens(const Tokenizer& tokenizer, const std::string& prompt_text,
 SftTokens sample_sft_tokens(const Tokenizer& tokenizer, const std::string& prompt_text,
                             const std::vector<int32_t>& generated_ids, const std::string& answer_text);
 
+// weigh.loss_scope = code, the official record_loss text: BOS "Q: q\nA: " EOS answer -- an EOS between
+// prompt and answer and none after it -- cut to the first `max_length` tokens, scored as one sequence
+// whose every token after the first is a target. (The official code also counts BOS as a target
+// predicted from a left-padding position; no padding exists here.) Throws when the tokenizer has no EOS.
+std::vector<int32_t> record_loss_tokens(const Tokenizer& tokenizer, const SftTokens& tokens, int64_t max_length);
+
 }  // namespace iwsi

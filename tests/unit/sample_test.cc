@@ -387,6 +387,31 @@ TEST(SampleEngine, LengthFinishAndEmptyRequests) {
   EXPECT_STREQ(finish_reason_name(FinishReason::length), "length");
 }
 
+// max_length counts prompt + generated tokens, as transformers' max_length: each row stops where
+// its own prompt leaves room, and a prompt already at the limit still gets its first token; the
+// tokens it does generate are those of a run without the limit.
+TEST(SampleEngine, MaxLengthCountsThePromptAndEndsEachRowByLength) {
+  SamplingParams p = sampled_params(0, 1.0);
+  p.stop_token_ids.clear(), p.stop_strings.clear(), p.eos_ids.clear();
+  p.max_new_tokens = 20;
+  std::vector<GenerationRequest> requests = reference_requests(3, 0);
+  const std::vector<Sample> unlimited = generate(model(), tokenizer(), requests, p);
+  int64_t shortest = 1 << 30;
+  for (const GenerationRequest& r : requests) shortest = std::min<int64_t>(shortest, r.prompt_ids.size());
+  p.max_length = shortest + 6;
+  const std::vector<Sample> got = generate(model(), tokenizer(), requests, p);
+  ASSERT_EQ(got.size(), unlimited.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    const int64_t prompt = static_cast<int64_t>(requests[got[i].request].prompt_ids.size());
+    EXPECT_EQ(got[i].length, std::max<int64_t>(1, std::min<int64_t>(20, p.max_length - prompt))) << i;
+    EXPECT_EQ(got[i].finish, FinishReason::length);
+    EXPECT_EQ(got[i].token_ids, std::vector<int32_t>(unlimited[i].token_ids.begin(),
+                                                     unlimited[i].token_ids.begin() + got[i].length)) << i;
+  }
+  p.max_length = -1;
+  EXPECT_ANY_THROW(generate(model(), tokenizer(), requests, p));
+}
+
 // The sample's sum_logprob is the model's own log-likelihood at T = 1, whatever the sampling
 // temperature/top-k/top-p: compare with log_softmax of one full forward over prompt + generation.
 TEST(SampleEngine, SumLogprobMatchesAFullRecompute) {
