@@ -17,7 +17,8 @@ void describe_data_options(po::options_description& options) {
       ("data.valid_size", po::value<int64_t>()->default_value(-1), "labeled valid samples (-1 = the paper's split)")
       ("data.test_size", po::value<int64_t>()->default_value(-1), "test questions (-1 = all)")
       ("data.exemplars", po::value<int>()->default_value(3), "few-shot exemplars in the prompt, drawn from the dataset")
-      ("data.prompt_file", po::value<std::string>()->default_value(""), "few-shot exemplars from a JSON Lines file instead (question, rationale, source); \"\" = drawn");
+      ("data.prompt_file", po::value<std::string>()->default_value(""), "few-shot exemplars from a JSON Lines file instead (question, rationale, source); \"\" = drawn")
+      ("data.valid_file", po::value<std::string>()->default_value(""), "the valid set from a JSON Lines file with written rationales (question, rationale, source), its sources left out of the pool; \"\" = the labeled records after the pool");
 }
 
 DatasetOptions dataset_options(const JobContext& context) {
@@ -30,8 +31,12 @@ DatasetOptions dataset_options(const JobContext& context) {
   options.num_exemplars = context.get<int>("data.exemplars");
   options.prompt_file = context.get<std::string>("data.prompt_file");
   check_range("data.exemplars", options.num_exemplars, 0, 64);
-  IWSI_CHECK(options.prompt_file.empty() || std::filesystem::is_regular_file(options.prompt_file),
-             "option --data.prompt_file=", options.prompt_file, ": no such file");
+  options.valid_file = context.get<std::string>("data.valid_file");
+  const auto check_file = [](const char* option, const std::string& path) {
+    IWSI_CHECK(path.empty() || std::filesystem::is_regular_file(path), "option --", option, "=", path, ": no such file");
+  };
+  check_file("data.prompt_file", options.prompt_file);
+  check_file("data.valid_file", options.valid_file);
   const auto& names = dataset_names();
   if (std::find(names.begin(), names.end(), options.name) == names.end()) {
     std::string list;
@@ -47,7 +52,8 @@ std::vector<std::string> dataset_inputs(const DatasetOptions& options) {
   if (options.name == "anli") folder = options.data_dir + "/anli/R1";
   if (options.name.rfind("anli-r", 0) == 0) folder = options.data_dir + "/anli/R" + options.name.substr(6);
   std::vector<std::string> inputs = {folder};
-  if (!options.prompt_file.empty()) inputs.push_back(options.prompt_file);
+  for (const std::string& file : {options.prompt_file, options.valid_file})
+    if (!file.empty()) inputs.push_back(file);
   return inputs;
 }
 

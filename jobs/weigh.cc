@@ -115,7 +115,8 @@ int run(const JobContext& context) {
   IWSI_CHECK(!splits.valid.empty(), "dataset ", data.name, ": the valid set is empty; DS weights need at least one ",
              "labeled valid sample (--data.valid_size)");
   for (const Example& example : splits.valid)
-    IWSI_CHECK(!example.rationale.empty(), "dataset ", data.name, ": valid sample ", example.id, " has no rationale to score");
+    IWSI_CHECK(!example.rationale.empty(), "dataset ", data.name, ": valid sample ", example.id, " has no rationale to score ",
+               "(write the valid set's rationales in a file and give it as --data.valid_file; configs/paper/valid/ has some)");
   H5Id candidates = open_output_for_read(candidates_path, kCandidatesSchema, kCandidatesVersion);
   const LoadedModel loaded = load_model(context);
   const Provenance provenance = context.provenance(concat({{candidates_path}, dataset_inputs(data), {loaded.path}}));

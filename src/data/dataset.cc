@@ -4,7 +4,7 @@
 
 #include "core/error.h"
 #include "data/dataset_readers.h"
-#include "data/prompt_file.h"
+#include "data/written_examples.h"
 #include "data/splits.h"
 
 namespace iwsi {
@@ -90,16 +90,14 @@ void check_options(const DatasetOptions& options) {
              "a prompt file and exemplar indices exclude each other");
 }
 
-std::vector<Example> prompt_examples(const std::vector<PromptExemplar>& exemplars) {
-  std::vector<Example> examples;
-  for (const PromptExemplar& exemplar : exemplars) examples.push_back(exemplar.example);
-  return examples;
+bool names_sources(const std::vector<WrittenExample>& written) {
+  for (const WrittenExample& one : written)
+    if (!one.source.empty()) return true;
+  return false;
 }
 
-bool names_sources(const std::vector<PromptExemplar>& exemplars) {
-  for (const PromptExemplar& exemplar : exemplars)
-    if (!exemplar.source.empty()) return true;
-  return false;
+std::vector<WrittenExample> read_if_given(const std::string& path, AnswerKind kind) {
+  return path.empty() ? std::vector<WrittenExample>{} : read_written_examples(path, kind);
 }
 
 // The synthetic task ships its splits as files; its labeled train.jsonl (the base model's
@@ -110,12 +108,20 @@ DatasetSplits load_synthetic(const DatasetOptions& options) {
   splits.name = options.name;
   splits.kind = AnswerKind::number;
   splits.pool = first_n(read_gsm8k_format(dir + "/pool.jsonl"), options.pool_size, "pool_size", options.name);
-  splits.valid = first_n(read_gsm8k_format(dir + "/valid.jsonl"), options.valid_size, "valid_size", options.name);
   splits.test = first_n(read_gsm8k_format(dir + "/test.jsonl"), options.test_size, "test_size", options.name);
-  if (!options.prompt_file.empty()) {  // the task's splits are separate files: sources are only checked
-    const std::vector<PromptExemplar> prompt = read_prompt_file(options.prompt_file, splits.kind);
-    if (names_sources(prompt)) prompt_source_indices(prompt, read_gsm8k_format(dir + "/train.jsonl"), options.name);
-    splits.exemplars = prompt_examples(prompt);
+  // The task's splits are separate files, so written examples' sources are only checked: a valid
+  // file's against the valid.jsonl it replaces, a prompt file's against train.jsonl.
+  std::vector<Example> valid = read_gsm8k_format(dir + "/valid.jsonl");
+  if (!options.valid_file.empty()) {
+    const std::vector<WrittenExample> written = read_written_examples(options.valid_file, splits.kind);
+    if (names_sources(written)) written_source_indices(written, valid, options.name);
+    valid = written_examples(written);
+  }
+  splits.valid = first_n(std::move(valid), options.valid_size, "valid_size", options.name);
+  if (!options.prompt_file.empty()) {
+    const std::vector<WrittenExample> prompt = read_written_examples(options.prompt_file, splits.kind);
+    if (names_sources(prompt)) written_source_indices(prompt, read_gsm8k_format(dir + "/train.jsonl"), options.name);
+    splits.exemplars = written_examples(prompt);
     return splits;
   }
   if (options.exemplar_indices.empty() && options.num_exemplars == 0) return splits;
@@ -139,21 +145,27 @@ DatasetSplits load_dataset(const DatasetOptions& options) {
   check_options(options);
   if (options.name == "synthetic") return load_synthetic(options);
   DatasetSource source = read_source(options.name, options.data_dir);
-  std::vector<PromptExemplar> prompt;
-  if (!options.prompt_file.empty()) prompt = read_prompt_file(options.prompt_file, source.kind);
+  const std::vector<WrittenExample> prompt = read_if_given(options.prompt_file, source.kind);
+  const std::vector<WrittenExample> written_valid = read_if_given(options.valid_file, source.kind);
   const std::vector<int64_t> exemplar_indices =
-      !prompt.empty()                    ? prompt_source_indices(prompt, source.labeled, options.name)
+      !prompt.empty()                    ? written_source_indices(prompt, source.labeled, options.name)
       : options.exemplar_indices.empty() ? default_exemplar_indices(source.labeled, options.num_exemplars, options.name)
                                          : options.exemplar_indices;
-  LabeledParts parts =
-      split_labeled(source.labeled, exemplar_indices, resolve_size(options.pool_size, source.defaults.pool),
-                    resolve_size(options.valid_size, source.defaults.valid), options.name);
+  const bool valid_written = !written_valid.empty();
+  const int64_t valid_size = resolve_size(options.valid_size, source.defaults.valid);
+  LabeledParts parts = split_labeled(source.labeled, exemplar_indices,
+                                     written_source_indices(written_valid, source.labeled, options.name),
+                                     resolve_size(options.pool_size, source.defaults.pool),
+                                     valid_written ? 0 : valid_size, options.name);
   DatasetSplits splits;
   splits.name = options.name;
   splits.kind = source.kind;
   splits.pool = std::move(parts.pool);
-  splits.valid = std::move(parts.valid);
-  splits.exemplars = prompt.empty() ? std::move(parts.exemplars) : prompt_examples(prompt);
+  // A written valid set takes valid_size only when given: a dataset's default size (StrategyQA's 79)
+  // is about its labeled file, not about the file the user wrote.
+  splits.valid = valid_written ? first_n(written_examples(written_valid), options.valid_size, "valid_size", options.name)
+                               : std::move(parts.valid);
+  splits.exemplars = prompt.empty() ? std::move(parts.exemplars) : written_examples(prompt);
   splits.test =
       first_n(std::move(source.test), resolve_size(options.test_size, source.defaults.test), "test_size", options.name);
   return splits;

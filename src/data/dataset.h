@@ -21,7 +21,10 @@ struct DatasetOptions {
   int64_t pool_size = -1, valid_size = -1, test_size = -1;  // -1 = the dataset's default
   int num_exemplars = 3;                                    // ignored when exemplar_indices is set
   std::vector<int64_t> exemplar_indices;                    // into the labeled file; empty = defaults
-  std::string prompt_file;  // exemplars written by hand (data/prompt_file.h); replaces the two above
+  std::string prompt_file;  // exemplars written by hand (data/written_examples.h); replaces the two above
+  // The valid set written by hand (data/written_examples.h), for datasets whose valid records have
+  // no rationale; valid_size then takes the file's first records. Its source records leave the pool.
+  std::string valid_file;
 };
 
 DatasetSplits load_dataset(const DatasetOptions& options);

@@ -40,19 +40,27 @@ std::vector<Example> pick_examples(const std::vector<Example>& labeled, const st
 }
 
 LabeledParts split_labeled(const std::vector<Example>& labeled, const std::vector<int64_t>& exemplar_indices,
-                           int64_t pool_size, int64_t valid_size, const std::string& dataset) {
+                           const std::vector<int64_t>& held_out, int64_t pool_size, int64_t valid_size,
+                           const std::string& dataset) {
   LabeledParts parts;
   parts.exemplars = pick_examples(labeled, exemplar_indices, dataset);
-  const std::set<int64_t> excluded(exemplar_indices.begin(), exemplar_indices.end());
+  std::set<int64_t> excluded(exemplar_indices.begin(), exemplar_indices.end());
+  for (int64_t index : held_out) {
+    IWSI_CHECK(index >= 0 && index < static_cast<int64_t>(labeled.size()), "held-out index ", index,
+               " is out of range for the ", labeled.size(), " labeled records of ", dataset);
+    IWSI_CHECK(excluded.insert(index).second, "record ", labeled[index].id, " of ", dataset,
+               " is both a few-shot exemplar and a written valid example");
+  }
+  const char* taken = held_out.empty() ? "the exemplars" : "the exemplars and the valid file's records";
   std::vector<Example> rest;
   for (size_t i = 0; i < labeled.size(); ++i)
     if (!excluded.count(static_cast<int64_t>(i))) rest.push_back(labeled[i]);
   IWSI_CHECK(pool_size >= 0 && pool_size <= static_cast<int64_t>(rest.size()), "pool_size ", pool_size, " exceeds the ",
-             rest.size(), " labeled records of ", dataset, " left after the exemplars");
+             rest.size(), " labeled records of ", dataset, " left after ", taken);
   const int64_t left = static_cast<int64_t>(rest.size()) - pool_size;
   if (valid_size < 0) valid_size = left;
   IWSI_CHECK(valid_size <= left, "valid_size ", valid_size, " exceeds the ", left, " labeled records of ", dataset,
-             " left after the pool and the exemplars");
+             " left after the pool and ", taken);
   parts.pool.assign(rest.begin(), rest.begin() + pool_size);
   parts.valid.assign(rest.begin() + pool_size, rest.begin() + pool_size + valid_size);
   return parts;

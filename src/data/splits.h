@@ -26,10 +26,13 @@ struct LabeledParts {
   std::vector<Example> exemplars, pool, valid;
 };
 
-// Exemplars = labeled[exemplar_indices]; of the remaining records in file order the first
-// `pool_size` form the pool and the next `valid_size` (-1 = all the rest) the valid set.
+// Exemplars = labeled[exemplar_indices]; of the remaining records in file order, leaving out
+// `held_out` too (the records a valid file was written for), the first `pool_size` form the pool
+// and the next `valid_size` (-1 = all the rest) the valid set. Throws when a held-out record is
+// also an exemplar.
 LabeledParts split_labeled(const std::vector<Example>& labeled, const std::vector<int64_t>& exemplar_indices,
-                           int64_t pool_size, int64_t valid_size, const std::string& dataset);
+                           const std::vector<int64_t>& held_out, int64_t pool_size, int64_t valid_size,
+                           const std::string& dataset);
 
 // The first n examples (-1 = all); throws naming `option` when fewer than n exist.
 std::vector<Example> first_n(std::vector<Example> examples, int64_t n, const char* option, const std::string& dataset);

@@ -1,17 +1,19 @@
 // The paper's protocol beside ours: the official code's answer rule (eval.protocol = paper), its
 // candidate post-processing (generate.clean = paper), its record_loss token layout
-// (weigh.loss_scope = code), prompt files (data.prompt_file) and the shipped configs/paper prompts,
+// (weigh.loss_scope = code), prompt and valid files (data.prompt_file, data.valid_file) and the
+// shipped configs/paper prompts and valid sets,
 // each checked against the official code's behaviour written out case by case.
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "data/answer.h"
 #include "data/dataset.h"
 #include "data/paper_clean.h"
 #include "data/prompt.h"
-#include "data/prompt_file.h"
+#include "data/written_examples.h"
 #include "expect_error.h"
 #include "score/sft_tokens.h"
 #include "test_paths.h"
@@ -137,7 +139,7 @@ TEST(PromptFile, BadExemplarsAreRefusedByLine) {
   const std::string malformed = write_prompt("malformed.jsonl", "{\"question\": \"q\", \"rationale\": \"The answer is 5.\"}\n{oops\n");
   expect_error([&] { load_dataset(with_prompt("svamp", malformed)); }, {"malformed.jsonl:2"});
   const std::string empty = write_prompt("empty.jsonl", "\n");
-  expect_error([&] { load_dataset(with_prompt("svamp", empty)); }, {"empty.jsonl", "holds no exemplar"});
+  expect_error([&] { load_dataset(with_prompt("svamp", empty)); }, {"empty.jsonl", "holds no example"});
 }
 
 // The shipped prompt files: three exemplars each, every one naming its source record with the
@@ -148,11 +150,91 @@ TEST(PaperPrompts, ShippedFilesMatchTheirDatasetsAndKeepThePaperPool) {
     const std::string path = "configs/paper/prompts/" + name + ".jsonl";
     const DatasetSplits splits = load_dataset(with_prompt(name, path));
     ASSERT_EQ(splits.exemplars.size(), 3u);
-    for (const PromptExemplar& e : read_prompt_file(path, splits.kind)) EXPECT_FALSE(e.source.empty()) << e.where;
+    for (const WrittenExample& e : read_written_examples(path, splits.kind)) EXPECT_FALSE(e.source.empty()) << e.where;
     EXPECT_FALSE(few_shot_prefix(splits.exemplars).empty());
+    // The pool keeps the paper's size, and no valid record is in it.
     const DatasetSplits drawn = load_dataset(with_prompt(name, ""));
     ASSERT_EQ(splits.pool.size(), drawn.pool.size());
-    for (size_t i = 0; i < splits.pool.size(); ++i) ASSERT_EQ(splits.pool[i].id, drawn.pool[i].id) << i;
+    std::set<std::string> pool_ids;
+    for (const Example& e : splits.pool) pool_ids.insert(e.id);
+    for (const Example& e : splits.valid) EXPECT_EQ(pool_ids.count(e.id), 0u) << e.id;
+  }
+}
+
+DatasetOptions with_valid(const std::string& name, const std::string& valid_file, const std::string& prompt_file = "") {
+  DatasetOptions options = with_prompt(name, prompt_file);
+  options.valid_file = valid_file;
+  return options;
+}
+
+TEST(ValidFile, ReplacesTheValidSetAndLeavesItsSourcesOutOfThePool) {
+  const DatasetSplits drawn = load_dataset(with_prompt("svamp", ""));
+  const Example& first = drawn.pool.front();
+  const std::string path = write_prompt(
+      "valid.jsonl", exemplar_line(first.id, first.question, "Written out. The answer is " + first.answer + ".") +
+                         exemplar_line("", "Ann has 4 pens and buys 2. How many pens does she have?",
+                                       "She has 4 + 2 = 6 pens. The answer is 6."));
+  const DatasetSplits splits = load_dataset(with_valid("svamp", path));
+  ASSERT_EQ(splits.valid.size(), 2u);
+  EXPECT_EQ(splits.valid[0].id, first.id);
+  EXPECT_EQ(splits.valid[0].rationale, "Written out. The answer is " + first.answer + ".");
+  EXPECT_EQ(splits.valid[1].answer, "6");
+  EXPECT_EQ(splits.valid[1].id, "valid.jsonl:2");
+  // The pool keeps its size and order, without the record the valid file was written for.
+  ASSERT_EQ(splits.pool.size(), drawn.pool.size());
+  EXPECT_EQ(splits.pool.front().id, drawn.pool[1].id);
+  for (const Example& e : splits.pool) EXPECT_NE(e.id, first.id);
+  EXPECT_EQ(splits.exemplars.size(), drawn.exemplars.size());
+  EXPECT_EQ(splits.test.size(), drawn.test.size());
+  // valid_size takes the file's first records.
+  DatasetOptions one = with_valid("svamp", path);
+  one.valid_size = 1;
+  EXPECT_EQ(load_dataset(one).valid.size(), 1u);
+  one.valid_size = 3;
+  expect_error([&] { load_dataset(one); }, {"valid_size 3 exceeds the 2 records"});
+}
+
+TEST(ValidFile, ARecordWrittenTwiceOrAlsoAnExemplarIsRefused) {
+  const Example first = load_dataset(with_prompt("svamp", "")).pool.front();
+  const std::string line = exemplar_line(first.id, first.question, "The answer is " + first.answer + ".");
+  const std::string twice = write_prompt("twice.jsonl", line + line);
+  expect_error([&] { load_dataset(with_valid("svamp", twice)); }, {"twice.jsonl:2", first.id, "already written at", "twice.jsonl:1"});
+  const std::string once = write_prompt("once.jsonl", line);
+  expect_error([&] { load_dataset(with_valid("svamp", once, once)); },
+               {"record " + first.id, "both a few-shot exemplar and a written valid example"});
+  const std::string no_answer = write_prompt("valid_no_answer.jsonl", exemplar_line("", "q", "It is six."));
+  expect_error([&] { load_dataset(with_valid("svamp", no_answer)); }, {"valid_no_answer.jsonl:1", "no answer"});
+  // The pool cannot stay at its default size when the valid file takes too much of it.
+  std::string many;
+  const DatasetSplits drawn = load_dataset(with_prompt("svamp", ""));
+  for (size_t i = 0; i < 40; ++i)
+    many += exemplar_line(drawn.pool[i].id, drawn.pool[i].question, "The answer is " + drawn.pool[i].answer + ".");
+  const std::string big = write_prompt("big.jsonl", many);
+  expect_error([&] { load_dataset(with_valid("svamp", big)); },
+               {"pool_size 665 exceeds the", "left after the exemplars and the valid file's records"});
+}
+
+// The shipped valid files (issue: IWSI on all six Table 1 datasets): written rationales for
+// OpenBookQA (whose labeled file has none) and SVAMP (whose are bare equations), each line naming
+// its record (question and gold answer checked by the loader) from the records after the paper's
+// pool, so the pool stays the default; and with the shipped prompt, the config's exact data.
+TEST(PaperValidSets, ShippedFilesMatchTheirDatasetsAndKeepThePaperPool) {
+  for (const auto& [name, at_least] : {std::pair<std::string, size_t>{"openbookqa", 50}, {"svamp", 32}}) {
+    SCOPED_TRACE(name);
+    const std::string path = "configs/paper/valid/" + name + ".jsonl";
+    const DatasetSplits splits = load_dataset(with_valid(name, path, "configs/paper/prompts/" + name + ".jsonl"));
+    EXPECT_GE(splits.valid.size(), at_least);
+    for (const WrittenExample& e : read_written_examples(path, splits.kind)) EXPECT_FALSE(e.source.empty()) << e.where;
+    for (const Example& e : splits.valid) {
+      EXPECT_NE(e.rationale.find("The answer is"), std::string::npos) << e.id;
+      EXPECT_GT(e.rationale.size(), 40u) << e.id;  // a sentence of reasoning, not just the answer
+    }
+    // The pool keeps the paper's size, and no valid record is in it.
+    const DatasetSplits drawn = load_dataset(with_prompt(name, ""));
+    ASSERT_EQ(splits.pool.size(), drawn.pool.size());
+    std::set<std::string> pool_ids;
+    for (const Example& e : splits.pool) pool_ids.insert(e.id);
+    for (const Example& e : splits.valid) EXPECT_EQ(pool_ids.count(e.id), 0u) << e.id;
   }
 }
 
