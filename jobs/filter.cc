@@ -16,6 +16,7 @@
 #include "pipeline/selection_file.h"
 #include "pipeline/weights_file.h"
 #include "select/strategy.h"
+#include "select/vote.h"
 #include "store/attributes.h"
 #include "store/output_claim.h"
 #include "store/output_file.h"
@@ -31,8 +32,8 @@ void describe(po::options_description& options) {
       ("filter.weights", po::value<std::string>()->default_value(""), "weights file written by iwsi weigh (iwsi, iwsi-w)")
       ("filter.judgments", po::value<std::string>()->default_value(""), "judgments file written by iwsi judge (self)")
       ("filter.output", po::value<std::string>()->required(), "selection file to write (HDF5)")
-      ("filter.strategy", po::value<std::string>()->default_value("iwsi"), "none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w")
-      ("filter.k", po::value<double>()->default_value(80.0), "percent kept by iwsi, entropy, self and rm, in (0, 100]")
+      ("filter.strategy", po::value<std::string>()->default_value("iwsi"), ("one of: " + strategy_names() + " (entropy-paper, self-paper: the official code's rules)").c_str())
+      ("filter.k", po::value<double>()->default_value(80.0), "percent kept by iwsi, entropy, self, rm and the *-paper strategies, in (0, 100]")
       ("filter.weight_cap", po::value<double>()->default_value(2.0), "C of iwsi-w: loss weight min(w', C)")
       ("filter.rm_scores", po::value<std::string>()->default_value(""), "JSONL of {\"question\": i, \"sample\": j, \"score\": x} (rm)");
 }
@@ -72,6 +73,12 @@ std::vector<CandidateRow> candidate_table(const JobContext& context, hid_t candi
     if (answers.correct[i] >= 0) row.correct = answers.correct[i] == 1;
     row.question_entropy = votes.entropy[row.question_index];
   }
+  // The official code's entropy, from the answers themselves (the candidate file stores ours).
+  std::map<int64_t, std::vector<std::optional<std::string>>> answers_of;
+  for (size_t i = 0; i < table.size(); ++i)
+    answers_of[table[i].question_index].push_back(
+        table[i].parsed ? std::optional<std::string>(text_at(answers.answer, i)) : std::nullopt);
+  for (CandidateRow& row : table) row.parsed_entropy = parsed_answer_entropy(answers_of[row.question_index]);
   const std::string weights_path = context.get<std::string>("filter.weights");
   if (strategy.needs_weights) {
     IWSI_CHECK(!weights_path.empty(), "strategy ", strategy.name, " needs --filter.weights (the file iwsi weigh writes)");
@@ -99,7 +106,7 @@ std::vector<CandidateRow> candidate_table(const JobContext& context, hid_t candi
   }
   if (strategy.needs_judgments) {
     const std::string path = context.get<std::string>("filter.judgments");
-    IWSI_CHECK(!path.empty(), "strategy self needs --filter.judgments (the file iwsi judge writes)");
+    IWSI_CHECK(!path.empty(), "strategy ", strategy.name, " needs --filter.judgments (the file iwsi judge writes)");
     H5Id judgments = open_output_for_read(path, kJudgmentsSchema, kJudgmentsVersion);
     check_made_from(judgments, path, candidates_input, "filter.candidates");
     const std::vector<double> scores = read_self_scores(judgments);
@@ -160,7 +167,7 @@ int run(const JobContext& context) {
 }  // namespace jobs::filter
 
 JobEntry filter_job() {
-  return {"filter", "the training set of one strategy (none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w) and its summary",
+  return {"filter", "the training set of one selection strategy (lmsi, iwsi, a baseline, ...) and its summary",
           jobs::filter::describe, jobs::filter::run};
 }
 

@@ -60,8 +60,8 @@ std::set<std::string> plan_owned_options() {
 void describe_run_options(po::options_description& options) {
   options.add_options()
       ("run.dir", po::value<std::string>()->required(), "run directory: every stage's output goes here")
-      ("run.strategies", po::value<std::string>()->default_value("lmsi,iwsi"), "comma-separated: none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w")
-      ("run.ks", po::value<std::string>()->default_value("80"), "comma-separated k values (percent of D_c kept) for iwsi, entropy, self and rm")
+      ("run.strategies", po::value<std::string>()->default_value("lmsi,iwsi"), ("comma-separated, of: " + strategy_names()).c_str())
+      ("run.ks", po::value<std::string>()->default_value("80"), "comma-separated k values (percent of D_c kept) for the strategies that take k (iwsi, entropy, self, rm, entropy-paper, self-paper)")
       ("run.temperatures", po::value<std::string>()->default_value(""), "comma-separated sampling temperatures, one generation each in run.dir/T<t>/ (\"\" = [sampling] temperature, no T<t>/)")
       ("run.until", po::value<std::string>()->default_value("eval"), "the last stage of each strategy: filter, train or eval")
       ("run.eval_base", po::value<bool>()->default_value(true)->implicit_value(true), "also evaluate the base model (with run.until = eval)")

@@ -226,7 +226,7 @@ std::string unescape(const std::string& text) {
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '\\' && i + 1 < text.size()) {
       const char next = text[++i];
-      out += next == 'n' ? '\n' : next == 't' ? '\t' : next;
+      out += next == 'n' ? '\n' : next == 't' ? '\t' : next == 's' ? ' ' : next;
     } else {
       out += text[i];
     }
@@ -236,7 +236,11 @@ std::string unescape(const std::string& text) {
 
 std::string escape(const std::string& text) {
   std::string out;
-  for (char c : text) out += c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\\' ? "\\\\" : std::string(1, c);
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool edge = i == 0 || i + 1 == text.size();  // where an INI reader would trim a space
+    out += c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\\' ? "\\\\" : c == ' ' && edge ? "\\s" : std::string(1, c);
+  }
   return out;
 }
 

@@ -46,10 +46,11 @@ std::string result_settings(const std::string& ini);
 // Throws "option --name=<value> is outside <interval>" unless low (<)<= value <= high.
 void check_range(const std::string& name, double value, double low, double high, bool low_open = false);
 
-// Undoes the escapes \n \t \\ that let INI values and shell arguments hold newlines ("\nQ:").
+// Undoes the escapes \n \t \s \\ that let INI values and shell arguments hold newlines ("\nQ:")
+// and a first or last space, which INI readers trim ("\nScore:\s" for "\nScore: ").
 std::string unescape(const std::string& text);
-// The inverse: newlines, tabs and backslashes written as \n \t \\ (for defaults shown in --help
-// and stored in INI files, which hold one value per line).
+// The inverse: newlines, tabs and backslashes written as \n \t \\, a first or last space as \s
+// (for defaults shown in --help and stored in INI files, which hold one value per line).
 std::string escape(const std::string& text);
 
 }  // namespace iwsi

@@ -8,12 +8,16 @@
 #include <cstdint>
 #include <vector>
 
+#include "store/ragged.h"
+
 namespace iwsi {
 
 inline constexpr const char* kJudgmentsSchema = "iwsi.judgments";
 inline constexpr int64_t kJudgmentsVersion = 1;
 
 void write_self_scores(hid_t file, const std::vector<double>& self_score);  // collective; this rank's rows
+// judge.method = generated: the sampled rating texts the scores were read from (empty outside D_c).
+void write_rating_texts(hid_t file, const TextColumn& rating_text);          // collective; this rank's rows
 std::vector<double> read_self_scores(hid_t file);                           // every row
 
 }  // namespace iwsi

@@ -43,6 +43,29 @@ JudgeInput judge_input(const Tokenizer& tokenizer, const std::string& text) {
   return input;
 }
 
+JudgeMethod parse_judge_method(const std::string& name, const std::string& option) {
+  if (name == "expected") return JudgeMethod::expected;
+  if (name == "generated") return JudgeMethod::generated;
+  fail("option --", option, "=", name, " is not a judging method (expected, generated)");
+}
+
+const char* judge_method_name(JudgeMethod method) { return method == JudgeMethod::expected ? "expected" : "generated"; }
+
+double rating_from_text(std::string_view generated) {
+  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  size_t begin = 0;
+  while (begin < generated.size() && !is_digit(generated[begin])) ++begin;
+  if (begin == generated.size()) return 0;
+  size_t end = begin;
+  while (end < generated.size() && is_digit(generated[end])) ++end;
+  if (end < generated.size() && generated[end] == '.') {  // "\.?\d*": a point, then any digits
+    ++end;
+    while (end < generated.size() && is_digit(generated[end])) ++end;
+  }
+  const std::string number(generated.substr(begin, std::min<size_t>(end - begin, 20)));
+  return std::clamp(std::stod(number), 0.0, static_cast<double>(kMaxScore));
+}
+
 double expected_score(const std::vector<double>& log_probs, const std::vector<int32_t>& value_tokens) {
   IWSI_CHECK(log_probs.size() == value_tokens.size(), "expected_score: ", log_probs.size(), " log-probabilities for ",
              value_tokens.size(), " values");

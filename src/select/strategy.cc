@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 #include <utility>
 
@@ -42,9 +43,34 @@ double score_of(const CandidateRow& row, Strategy strategy) {
     return row.ds->w_ds;
   }
   if (strategy == Strategy::entropy) return row.question_entropy;
-  const std::optional<double>& score = strategy == Strategy::self ? row.self_score : row.rm_score;
+  if (strategy == Strategy::entropy_paper) {
+    IWSI_CHECK(row.parsed_entropy.has_value(), candidate_name(row), " has no parsed-answer entropy (strategy entropy-paper)");
+    return *row.parsed_entropy;
+  }
+  const bool self = strategy == Strategy::self || strategy == Strategy::self_paper;
+  const std::optional<double>& score = self ? row.self_score : row.rm_score;
   IWSI_CHECK(score.has_value(), candidate_name(row), " has no ", traits(strategy).name, " score");
   return *score;
+}
+
+// The official code's rules (strategy.h): ties at the threshold are kept. `ranked` is the eligible
+// rows' order by (score, question, sample), best first; `scores` by eligible position.
+std::pair<std::vector<int64_t>, double> keep_with_ties(const std::vector<int64_t>& eligible,
+                                                       const std::vector<double>& scores,
+                                                       const std::vector<int64_t>& ranked, const StrategyOptions& options) {
+  const auto n = static_cast<int64_t>(ranked.size());
+  std::vector<int64_t> kept;
+  if (options.strategy == Strategy::entropy_paper) {
+    const double sigma = scores[ranked[kept_count(n, options.k) - 1]];
+    for (int64_t position : ranked)
+      if (scores[position] <= sigma) kept.push_back(eligible[position]);
+    return {kept, sigma};
+  }
+  const auto p = static_cast<int64_t>(std::floor(options.k / 100.0 * static_cast<double>(n)));
+  const double after = p < n ? scores[ranked[p]] : -std::numeric_limits<double>::infinity();
+  for (int64_t i = 0; i < n; ++i)
+    if (after > 0 ? scores[ranked[i]] >= after : i < p) kept.push_back(eligible[ranked[i]]);
+  return {kept, kept.empty() ? 0.0 : scores[ranked[kept.size() - 1]]};
 }
 
 // Keeps the k% of `eligible` rows with the best score (lowest for iwsi / entropy).
@@ -59,7 +85,14 @@ std::pair<std::vector<int64_t>, double> keep_by_score(const std::vector<Candidat
                " score must be finite, got ", score);
     candidates.push_back({row.question_index, row.sample_index, score});
   }
+  if (candidates.empty()) return {{}, 0.0};
   const bool lowest_first = traits(options.strategy).lowest_first;
+  if (options.strategy == Strategy::entropy_paper || options.strategy == Strategy::self_paper) {
+    std::vector<double> scores;
+    for (const Candidate& c : candidates) scores.push_back(c.score);
+    const Selection all = lowest_first ? keep_lowest_percent(candidates, 100) : keep_highest_percent(candidates, 100);
+    return keep_with_ties(eligible, scores, all.kept, options);
+  }
   const Selection selection =
       lowest_first ? keep_lowest_percent(candidates, options.k) : keep_highest_percent(candidates, options.k);
   std::vector<int64_t> kept;
@@ -110,28 +143,35 @@ const std::vector<StrategyTraits>& strategy_table() {
       {Strategy::rm, "rm", true, false, false, false, true},
       {Strategy::oracle, "oracle", false, false, false, false, false},
       {Strategy::iwsi_w, "iwsi-w", false, false, true, false, false},
+      {Strategy::entropy_paper, "entropy-paper", true, true, false, false, false},
+      {Strategy::self_paper, "self-paper", true, false, false, true, false},
   };
   return table;
 }
 
 const StrategyTraits& traits(Strategy strategy) { return strategy_table().at(static_cast<size_t>(strategy)); }
 
+std::string strategy_names() {
+  std::string names;
+  for (const StrategyTraits& t : strategy_table()) names += (names.empty() ? "" : ", ") + std::string(t.name);
+  return names;
+}
+
 Strategy parse_strategy(const std::string& name, const std::string& what) {
-  std::string valid;
-  for (const StrategyTraits& t : strategy_table()) {
+  for (const StrategyTraits& t : strategy_table())
     if (name == t.name) return t.strategy;
-    valid += (valid.empty() ? "" : ", ") + std::string(t.name);
-  }
-  fail("unknown ", what, " \"", name, "\" (valid: ", valid, ")");
+  fail("unknown ", what, " \"", name, "\" (valid: ", strategy_names(), ")");
 }
 
 StrategyResult select_for_training(const std::vector<CandidateRow>& rows, const StrategyOptions& options) {
   check_percent(options.k);
   check_rows(rows);
   const StrategyTraits& strategy = traits(options.strategy);
-  const std::vector<int64_t> eligible = options.strategy == Strategy::none
-                                            ? rows_where(rows, [](const CandidateRow& r) { return r.parsed; })
-                                            : rows_where(rows, [](const CandidateRow& r) { return r.consistent; });
+  const std::vector<int64_t> eligible =
+      options.strategy == Strategy::none ? rows_where(rows, [](const CandidateRow& r) { return r.parsed; })
+      : options.strategy == Strategy::entropy_paper
+          ? rows_where(rows, [](const CandidateRow& r) { return r.consistent && r.parsed_entropy.has_value(); })
+          : rows_where(rows, [](const CandidateRow& r) { return r.consistent; });
   std::vector<int64_t> kept = eligible;
   std::optional<double> sigma_k;
   if (strategy.uses_k) {

@@ -1,6 +1,7 @@
 // Majority vote and answer entropy; see vote.h.
 #include "select/vote.h"
 
+#include <algorithm>
 #include <cmath>
 #include <unordered_map>
 
@@ -46,6 +47,24 @@ Vote majority_vote(const std::vector<std::optional<std::string>>& answers) {
     vote.entropy = u / std::log(static_cast<double>(m));
   }
   return vote;
+}
+
+std::optional<double> parsed_answer_entropy(const std::vector<std::optional<std::string>>& answers) {
+  std::unordered_map<std::string, int64_t> counts;
+  int64_t parsed = 0;
+  for (const auto& answer : answers)
+    if (answer) ++counts[*answer], ++parsed;
+  if (parsed < 2) return std::nullopt;
+  // Summed in sorted order of the counts, so the value does not depend on the map's iteration order.
+  std::vector<int64_t> sizes;
+  for (const auto& [answer, count] : counts) sizes.push_back(count);
+  std::sort(sizes.begin(), sizes.end());
+  double u = 0;
+  for (int64_t count : sizes) {
+    const double p = static_cast<double>(count) / static_cast<double>(parsed);
+    u -= p * std::log(p);
+  }
+  return u / std::log(static_cast<double>(parsed));
 }
 
 std::vector<bool> consistent_samples(const std::vector<std::optional<std::string>>& answers, const Vote& vote) {

@@ -23,6 +23,12 @@ struct Vote {
 // compared as strings, so they must already be canonical (extract_answer gives that).
 Vote majority_vote(const std::vector<std::optional<std::string>>& answers);
 
+// The entropy of the official code's Entropy filter (github.com/rubickkcibur/IWSI, filter_data.py):
+// over the parsed answers only, -sum p log p normalised by log(number parsed) (not by the number of
+// distinct answers); nullopt when fewer than two samples parsed, where the official code drops the
+// question. Used by the entropy-paper strategy; `Vote::entropy` is ours.
+std::optional<double> parsed_answer_entropy(const std::vector<std::optional<std::string>>& answers);
+
 // Which samples are in D_c: parsable and equal to the majority answer.
 std::vector<bool> consistent_samples(const std::vector<std::optional<std::string>>& answers, const Vote& vote);
 

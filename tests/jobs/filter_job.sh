@@ -15,7 +15,7 @@ done
 check "selection: 1 and 2 ranks bit-identical" "$PY" tests/jobs/same_data.py "$WORK/f1.h5" "$WORK/f2.h5" kept
 check "selection: 1 and 3 ranks bit-identical" "$PY" tests/jobs/same_data.py "$WORK/f1.h5" "$WORK/f3.h5" kept
 
-for strategy in none lmsi oracle entropy iwsi-w; do
+for strategy in none lmsi oracle entropy entropy-paper iwsi-w; do
   check "filter $strategy" mpirun -np 2 "$IWSI" filter --filter.candidates "$WORK/c.h5" --filter.weights "$WORK/w.h5" \
     --filter.output "$WORK/f_$strategy.h5" --strategy $strategy --k 50
 done
@@ -36,14 +36,69 @@ kept = lambda name: sorted(h5py.File(f"{d}/f_{name}.h5", "r")["kept/row"][:])
 assert kept("lmsi") == list(rows)
 assert kept("none") == list(np.where(parsed)[0])
 assert kept("oracle") == list(np.where(cons & correct)[0])
+# entropy: the k% of D_c whose question has the lowest normalised answer entropy (ties by row)
+votes = {}
+ends, text = c["answer/offsets"][:], c["answer/values"][:].tobytes()
+answer = [text[ends[i]:ends[i + 1]].decode() if parsed[i] else None for i in range(len(q))]
+for i in range(len(q)):
+    votes.setdefault(q[i], []).append(answer[i])
+def official_entropy(answers):  # filter_data.py, mode Entropy: parsed answers only, / log(#parsed)
+    counts = {}
+    for a in answers:
+        if a is not None: counts[a] = counts.get(a, 0) + 1
+    total = sum(counts.values())
+    if total < 2: return None
+    return sum(-n / total * np.log(n / total) for n in counts.values()) / np.log(total)
+u = {question: official_entropy(a) for question, a in votes.items()}
+ranked = sorted([r for r in rows if u[q[r]] is not None], key=lambda r: (u[q[r]], q[r], s[r]))
+sigma = u[q[ranked[max(1, int(np.floor(0.5 * len(ranked)))) - 1]]]
+expected = sorted(r for r in ranked if u[q[r]] <= sigma + 1e-12)
+assert kept("entropy-paper") == expected, (kept("entropy-paper"), expected)
+fe = h5py.File(f"{d}/f_entropy-paper.h5", "r")
+assert abs(fe.attrs["sigma_k"] - sigma) <= 1e-12 and fe.attrs["strategy"] == "entropy-paper"
+kept_questions = {q[r] for r in expected}
+assert all(r in expected for r in rows if q[r] in kept_questions), "whole questions are kept"
 fw = h5py.File(f"{d}/f_iwsi-w.h5", "r")["kept"]
 assert list(fw["row"][:]) == list(rows) and np.allclose(fw["weight"][:], np.minimum(w_prime[rows], 2.0))
+PY
+
+# rm: analysis/rm_inputs.py exports the D_c texts a reward model scores (README: "Reward-model
+# scores"); a stand-in reward (the answer's length) is written back and rm keeps the k% highest.
+check "rm_inputs.py exports every D_c row" "$PY" analysis/rm_inputs.py "$WORK/c.h5" "$WORK/rm_inputs.jsonl"
+check "a scores file from the exported texts" "$PY" - "$WORK" <<'PY'
+import json, sys
+d = sys.argv[1]
+with open(f"{d}/rm_inputs.jsonl") as inputs, open(f"{d}/rm.jsonl", "w") as out:
+    for line in inputs:
+        row = json.loads(line)
+        out.write(json.dumps({"question": row["question"], "sample": row["sample"], "score": len(row["answer"])}) + "\n")
+PY
+check "filter rm k=50" mpirun -np 2 "$IWSI" filter --filter.candidates "$WORK/c.h5" --filter.rm_scores "$WORK/rm.jsonl" \
+  --filter.output "$WORK/f_rm.h5" --strategy rm --k 50
+check "rm keeps the k% of D_c with the highest score, the exported texts being D_c's" "$PY" - "$WORK" <<'PY'
+import json, sys, h5py, numpy as np
+d = sys.argv[1]
+c = h5py.File(f"{d}/c.h5", "r")
+t = c["candidates"]
+cons, q, s = t["consistent"][:] == 1, t["question_index"][:], t["sample_index"][:]
+ends, values = t["text/offsets"][:], t["text/values"][:].tobytes()
+qends, qvalues = c["questions/prompt/offsets"][:], c["questions/prompt/values"][:].tobytes()
+rows = np.where(cons)[0]
+exported = [json.loads(line) for line in open(f"{d}/rm_inputs.jsonl")]
+assert [(e["question"], e["sample"]) for e in exported] == [(q[r], s[r]) for r in rows]
+for e, r in zip(exported, rows):
+    assert e["answer"] == values[ends[r]:ends[r + 1]].decode().strip()
+    assert e["question_text"] == qvalues[qends[q[r]]:qends[q[r] + 1]].decode()
+score = {(e["question"], e["sample"]): len(e["answer"]) for e in exported}
+order = sorted(rows, key=lambda r: (-score[(q[r], s[r])], q[r], s[r]))
+keep = sorted(order[:max(1, int(np.floor(0.5 * len(rows))))])
+assert sorted(h5py.File(f"{d}/f_rm.h5", "r")["kept/row"][:]) == keep
 PY
 
 F=(--filter.candidates "$WORK/c.h5" --filter.weights "$WORK/w.h5" --filter.output "$WORK/bad.h5")
 expect_failure "k = 0" "option --filter.k=0 is outside (0, 100]" mpirun -np 2 "$IWSI" filter "${F[@]}" --k 0
 expect_failure "k = 150" "option --filter.k=150 is outside (0, 100]" "$IWSI" filter "${F[@]}" --k 150
-expect_failure "unknown strategy" "unknown option --filter.strategy \"best\" (valid: none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w)" "$IWSI" filter "${F[@]}" --strategy best
+expect_failure "unknown strategy" "unknown option --filter.strategy \"best\" (valid: none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w, entropy-paper, self-paper)" "$IWSI" filter "${F[@]}" --strategy best
 expect_failure "iwsi without weights" "needs --filter.weights" "$IWSI" filter --filter.candidates "$WORK/c.h5" \
   --filter.output "$WORK/bad.h5"
 "$PY" tests/jobs/make_candidates.py "$SHARED" "$WORK/other.h5" 7

@@ -10,7 +10,8 @@ for name in gsm8k svamp anli-r1 anli-r2 openbookqa strategyqa; do
   D=$WORK/$name
   ARGS=(--config "configs/paper/$name.ini" --run.dir "$D" --model.path "$MODEL" --model.dtype float32
         --model.max_positions 8192 --data.dir "$SHARED/data" --data.pool_size 3 --data.valid_size 2 --data.test_size 2
-        --sampling.m 2 --sampling.max_new_tokens 16 --eval.max_new_tokens 16 --train.max_steps 1 --runtime.threads 1)
+        --sampling.m 2 --sampling.max_new_tokens 16 --eval.max_new_tokens 16 --judge.max_new_tokens 16
+        --train.max_steps 1 --runtime.threads 1)
   plan=$("$IWSI" plan "${ARGS[@]}" 2>&1); rc=$?
   check "$name: iwsi plan reads configs/paper/$name.ini" test $rc -eq 0 || echo "$plan" | tail -n 5
   out=$(mpirun -np 2 "$IWSI" run "${ARGS[@]}" 2>&1); rc=$?
@@ -48,9 +49,17 @@ except FileNotFoundError:
 if w is not None:
     assert w.attrs["loss_scope"] == "code" and w.attrs["ds_caps"] == "code"
     assert "code_max_length = 400" in w.attrs["config"].splitlines()
+# self-paper: ratings sampled after the official rating prompt, the request ending in "Score: "
+j = h5py.File(f"{d}/judgments.h5", "r")
+assert j.attrs["method"] == "generated" and j.attrs["request"] == "\nScore: ", j.attrs["request"]
+assert j.attrs["preamble"].startswith("Below is a question and a candidate answer.")
+assert j.attrs["preamble"].endswith("Here are the question and candidate answer: \n")
+for strategy in ("entropy-paper", "self-paper"):
+    s = h5py.File(f"{d}/filter-{strategy}-k80.h5", "r")
+    assert s.attrs["strategy"] == strategy, s.attrs["strategy"]
 PY
 done
-# openbookqa has no valid rationales: its config runs only the baselines that need no DS loss.
-check "openbookqa: no weights file (no strategy of its config needs DS losses)" test ! -e "$WORK/openbookqa/weights.h5"
-check "gsm8k: weighed with the paper's record_loss" test -e "$WORK/gsm8k/weights.h5"
+for name in gsm8k openbookqa; do  # openbookqa: weighed against the shipped valid file's rationales
+  check "$name: weighed with the paper's record_loss" test -e "$WORK/$name/weights.h5"
+done
 finish

@@ -41,6 +41,6 @@ check "... and the jobs accept the result" "$IWSI" filter --config "$WORK/stripp
 # strategies: the table of select/strategy.h.
 check "strategies: one line per strategy: name uses_k needs_weights needs_judgments needs_rm_scores" \
   test "$("$TOOLS" strategies | paste -sd,)" = \
-  "none 0 0 0 0,lmsi 0 0 0 0,iwsi 1 1 0 0,entropy 1 0 0 0,self 1 0 1 0,rm 1 0 0 1,oracle 0 0 0 0,iwsi-w 0 1 0 0"
+  "none 0 0 0 0,lmsi 0 0 0 0,iwsi 1 1 0 0,entropy 1 0 0 0,self 1 0 1 0,rm 1 0 0 1,oracle 0 0 0 0,iwsi-w 0 1 0 0,entropy-paper 1 0 0 0,self-paper 1 0 1 0"
 expect_failure "an unknown tool use prints the usage" "usage: iwsi-tools" "$TOOLS" nothing
 finish

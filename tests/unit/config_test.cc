@@ -63,7 +63,9 @@ TEST(Config, EffectiveIniListsEveryValueBySection) {
             "[sampling]\ntemperature = 1\nm = 4\nstop = \\nQ:\nstop = END\n\n[decode]\nprompts = p.jsonl\nseed = 1\n\n"
             "[train]\nseed = 2\n");
   EXPECT_EQ(unescape(parsed.values["sampling.stop"].as<std::vector<std::string>>()[0]), "\nQ:");
-  for (const std::string text : {"\nQ: a\tb\\n", "plain", ""}) EXPECT_EQ(unescape(escape(text)), text);
+  for (const std::string text : {"\nQ: a\tb\\n", "plain", "", " ", "\nScore: ", " a b "}) EXPECT_EQ(unescape(escape(text)), text);
+  EXPECT_EQ(escape("\nScore: "), "\\nScore:\\s");  // INI readers trim a last space; \s keeps it
+  EXPECT_EQ(unescape("a\\sb"), "a b");
   EXPECT_EQ(escape("a\nb\\"), "a\\nb\\\\");
 }
 

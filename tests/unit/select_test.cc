@@ -73,6 +73,20 @@ TEST(MajorityVote, NormalizedEntropyByHand) {
   EXPECT_EQ(majority_vote({}).majority, std::nullopt);
 }
 
+// filter_data.py (mode Entropy): parsed answers only, normalised by log(number parsed).
+TEST(ParsedAnswerEntropy, OverParsedAnswersNormalisedByTheLogOfHowManyParsed) {
+  EXPECT_DOUBLE_EQ(*parsed_answer_entropy({"1", "1", none, none}), 0.0);  // ours: 0.5
+  EXPECT_NEAR(*parsed_answer_entropy({"1", "2", none, none}), 1.0, 1e-12);  // ours: 0.75
+  EXPECT_NEAR(majority_vote({"1", "2", none, none}).entropy, 0.75, 1e-12);
+  EXPECT_NEAR(*parsed_answer_entropy({"1", "1", "1", "2"}), 0.40563906222956647, 1e-12);
+  // log(4 parsed), not log(2 distinct answers): 2 + 2 gives log 2 / log 4.
+  EXPECT_NEAR(*parsed_answer_entropy({"1", "2", "1", "2"}), 0.5, 1e-12);
+  // Fewer than two parsed: the official code drops the question.
+  EXPECT_EQ(parsed_answer_entropy({"1", none, none}), std::nullopt);
+  EXPECT_EQ(parsed_answer_entropy({none, none}), std::nullopt);
+  EXPECT_EQ(parsed_answer_entropy({}), std::nullopt);
+}
+
 // ---- DS weight -----------------------------------------------------------------------------
 
 TEST(DsWeight, SymmetricWeightIsTheLargerOfTheRatioAndItsInverse) {
@@ -233,6 +247,7 @@ std::vector<CandidateRow> hand_table() {
       row.consistent = consistent[spec.s];
       if (row.parsed) row.correct = spec.correct;
       row.question_entropy = vote.entropy;
+      row.parsed_entropy = parsed_answer_entropy(answers);
       row.self_score = spec.self;
       row.rm_score = spec.rm;
       rows.push_back(row);
@@ -318,6 +333,50 @@ TEST(SelectStrategy, SelfAndRmKeepTheHighestScores) {
   EXPECT_DOUBLE_EQ(*rm.summary.sigma_k, 0.4);
 }
 
+TEST(SelectStrategy, EntropyPaperKeepsWholeQuestionsAtOrBelowTheThreshold) {
+  // Parsed-answer entropy: q0 {5,5,4}: 0.5794; q1 {7,8} of 2 parsed: 1; q2: 0. D_c by (H, q, s):
+  // q2 x3, q0 x2, q1 x1.
+  auto rows = hand_table();
+  EXPECT_NEAR(*rows[0].parsed_entropy, rows[0].question_entropy, 1e-15);  // all parsed: ours = theirs
+  EXPECT_DOUBLE_EQ(*rows[3].parsed_entropy, 1.0);
+  // k = 70: floor(4.2) = 4 rows, the 4th is q0's, so sigma_k = H(q0) and q0 is kept whole (5 rows);
+  // ours splits q0 at the 4th row.
+  const StrategyResult r = select_for_training(rows, {Strategy::entropy_paper, 70});
+  EXPECT_EQ(kept_keys(rows, r), (Keys{{0, 0}, {0, 1}, {2, 0}, {2, 1}, {2, 2}}));
+  EXPECT_NEAR(*r.summary.sigma_k, *rows[0].parsed_entropy, 0);
+  EXPECT_EQ(kept_keys(rows, select_for_training(rows, {Strategy::entropy, 70})).size(), 4u);
+  EXPECT_EQ(kept_keys(rows, select_for_training(rows, {Strategy::entropy_paper, 50})), (Keys{{2, 0}, {2, 1}, {2, 2}}));
+  // A question with one parsed answer has no entropy and is dropped, even at k = 100.
+  CandidateRow lone;
+  lone.question_index = 3;
+  lone.parsed = lone.consistent = true;
+  lone.question_entropy = majority_vote({"6", none, none}).entropy;
+  lone.parsed_entropy = parsed_answer_entropy({"6", none, none});
+  rows.push_back(lone);
+  const StrategyResult all = select_for_training(rows, {Strategy::entropy_paper, 100});
+  EXPECT_EQ(all.summary.eligible, 6);
+  EXPECT_EQ(all.kept_rows.size(), 6u);
+  EXPECT_EQ(select_for_training(rows, {Strategy::entropy, 100}).kept_rows.size(), 7u);
+}
+
+TEST(SelectStrategy, SelfPaperKeepsEveryScoreAtLeastTheOneAfterTheTopKPercent) {
+  // D_c self scores: (0,0) 6, (0,1) 9, (1,0) 8, (2,0) 1, (2,1) 5, (2,2) 7. k = 50: p = 3; the 4th
+  // best is 6 > 0, so every score >= 6 is kept: 4 rows (ours keeps 3).
+  auto rows = hand_table();
+  const StrategyResult r = select_for_training(rows, {Strategy::self_paper, 50});
+  EXPECT_EQ(kept_keys(rows, r), (Keys{{0, 0}, {0, 1}, {1, 0}, {2, 2}}));
+  EXPECT_DOUBLE_EQ(*r.summary.sigma_k, 6.0);
+  // Ties at the threshold all stay: (2,1) scored 6 too -> 5 rows.
+  rows[7].self_score = 6;
+  EXPECT_EQ(select_for_training(rows, {Strategy::self_paper, 50}).kept_rows.size(), 5u);
+  // k = 100: everything.
+  EXPECT_EQ(select_for_training(rows, {Strategy::self_paper, 100}).kept_rows.size(), 6u);
+  // When the score after the top p is 0 (unparsed ratings), exactly the first p by (score, q, s).
+  for (CandidateRow& row : rows) row.self_score = 0.0;
+  rows[1].self_score = 9.0;
+  EXPECT_EQ(kept_keys(rows, select_for_training(rows, {Strategy::self_paper, 50})), (Keys{{0, 0}, {0, 1}, {1, 0}}));
+}
+
 TEST(SelectStrategy, OracleKeepsTheCorrectSamplesOfDc) {
   const auto rows = hand_table();
   const StrategyResult r = select_for_training(rows, {Strategy::oracle, 80});
@@ -354,7 +413,7 @@ TEST(SelectStrategy, ResultDoesNotDependOnRowOrder) {
 
 TEST(SelectStrategy, OneTableSaysWhatEachStrategyTakes) {
   const std::vector<StrategyTraits>& table = strategy_table();
-  ASSERT_EQ(table.size(), 8u);
+  ASSERT_EQ(table.size(), 10u);
   for (size_t i = 0; i < table.size(); ++i) {
     EXPECT_EQ(static_cast<size_t>(table[i].strategy), i);  // traits() indexes by the enum
     EXPECT_EQ(parse_strategy(table[i].name), table[i].strategy);
@@ -365,10 +424,11 @@ TEST(SelectStrategy, OneTableSaysWhatEachStrategyTakes) {
       if (t.*flag) names.push_back(t.name);
     return names;
   };
-  EXPECT_EQ(with(&StrategyTraits::uses_k), (std::vector<std::string>{"iwsi", "entropy", "self", "rm"}));
-  EXPECT_EQ(with(&StrategyTraits::lowest_first), (std::vector<std::string>{"iwsi", "entropy"}));
+  EXPECT_EQ(with(&StrategyTraits::uses_k),
+            (std::vector<std::string>{"iwsi", "entropy", "self", "rm", "entropy-paper", "self-paper"}));
+  EXPECT_EQ(with(&StrategyTraits::lowest_first), (std::vector<std::string>{"iwsi", "entropy", "entropy-paper"}));
   EXPECT_EQ(with(&StrategyTraits::needs_weights), (std::vector<std::string>{"iwsi", "iwsi-w"}));
-  EXPECT_EQ(with(&StrategyTraits::needs_judgments), (std::vector<std::string>{"self"}));
+  EXPECT_EQ(with(&StrategyTraits::needs_judgments), (std::vector<std::string>{"self", "self-paper"}));
   EXPECT_EQ(with(&StrategyTraits::needs_rm_scores), (std::vector<std::string>{"rm"}));
 }
 
@@ -376,7 +436,7 @@ TEST(SelectStrategy, InvalidInputsAreNamed) {
   auto rows = hand_table();
   EXPECT_ERROR_CONTAINS(
       parse_strategy("random"),
-      "unknown selection strategy \"random\" (valid: none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w)");
+      "unknown selection strategy \"random\" (valid: none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w, entropy-paper, self-paper)");
   EXPECT_ERROR_CONTAINS(select_for_training(rows, {Strategy::iwsi, 0}), "k must be in (0, 100], got 0");
   EXPECT_ERROR_CONTAINS(select_for_training(rows, {Strategy::lmsi, 120}), "k must be in (0, 100], got 120");
   auto missing_score = rows;

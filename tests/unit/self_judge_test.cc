@@ -67,6 +67,28 @@ TEST(ExpectedScore, IsTheProbabilityWeightedMeanOverScorableValues) {
   EXPECT_ERROR_CONTAINS(expected_score({0, 0}, tokens), "2 log-probabilities for 11 values");
 }
 
+// self_weight.py: derive_ratings_from_answer (r"(\d+\.?\d*)", first match, 20 characters), then
+// min(max(0, float(x)), 10), and 0 for a text without a number.
+TEST(RatingFromText, FirstNumberClampedToTheScaleAsTheOfficialCodeReadsIt) {
+  EXPECT_EQ(rating_from_text("8\nQ: next question"), 8.0);
+  EXPECT_EQ(rating_from_text(" 7/10, clear."), 7.0);
+  EXPECT_EQ(rating_from_text("about 9.5 out of 10"), 9.5);
+  EXPECT_EQ(rating_from_text("3. Well organized"), 3.0);       // "3." is a number: float("3.") = 3
+  EXPECT_EQ(rating_from_text("7.5.3"), 7.5);
+  EXPECT_EQ(rating_from_text("-4"), 4.0);                      // the pattern has no sign
+  EXPECT_EQ(rating_from_text("12"), 10.0);                     // clamped
+  EXPECT_EQ(rating_from_text("123456789012345678901234"), 10.0);
+  EXPECT_EQ(rating_from_text("0"), 0.0);
+  EXPECT_EQ(rating_from_text("no rating. given"), 0.0);        // none -> 0
+  EXPECT_EQ(rating_from_text(""), 0.0);
+}
+
+TEST(JudgeMethod, NamesRoundTripAndAnUnknownOneIsNamed) {
+  EXPECT_EQ(parse_judge_method("expected", "judge.method"), JudgeMethod::expected);
+  EXPECT_EQ(parse_judge_method(judge_method_name(JudgeMethod::generated), "judge.method"), JudgeMethod::generated);
+  EXPECT_THROW(parse_judge_method("sampled", "judge.method"), Error);
+}
+
 TEST(NextTokenLogProbs, EqualsLogSoftmaxOfTheLastPositionForPromptsOfDifferentLengths) {
   torch::set_num_threads(1);
   const Llama model = load_llama(stories_dir());
