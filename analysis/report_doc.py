@@ -50,6 +50,15 @@ def new_figure(width=7.0, height=4.5, panels=1):
     return fig, list(axes[0])
 
 
+def save_figure(fig, path):
+    """The figure as a PNG at `path` (written under a temporary name, then renamed), then closed."""
+    fig.tight_layout()
+    temporary = path + ".tmp.png"
+    fig.savefig(temporary, dpi=110)
+    plt.close(fig)
+    os.replace(temporary, path)
+
+
 class ReportDoc:
     """index.md under construction, plus the files it links."""
 
@@ -77,9 +86,7 @@ class ReportDoc:
         self.tables.append(name)
 
     def figure(self, fig, name, caption):
-        fig.tight_layout()
-        fig.savefig(os.path.join(self.out_dir, name + ".png"), dpi=110)
-        plt.close(fig)
+        save_figure(fig, os.path.join(self.out_dir, name + ".png"))
         self.parts.append(f"![{caption}]({name}.png)\n\n*{caption}* ([{name}.png]({name}.png))\n")
         self.figures.append(name + ".png")
 

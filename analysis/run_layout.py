@@ -14,11 +14,15 @@ from typing import List, Optional
 
 from iwsi_files import IwsiFileError, IwsiFile, parse_ini
 
-STRATEGY_ORDER = ["base", "none", "lmsi", "entropy", "self", "rm", "iwsi", "iwsi-w", "oracle"]
+STRATEGY_ORDER = ["base", "none", "lmsi", "entropy", "entropy-paper", "self", "self-paper", "rm", "iwsi", "iwsi-w",
+                  "oracle"]
 METHOD_NAMES = {"base": "base", "none": "none", "lmsi": "LMSI", "entropy": "entropy", "self": "self",
-                "rm": "rm", "iwsi": "IWSI", "iwsi-w": "IWSI-w", "oracle": "oracle"}
-K_STRATEGIES = {"iwsi", "entropy", "self", "rm"}  # the strategies whose selection depends on k
-_NAME_LABEL = r"^(?:{prefixes})-(base|none|lmsi|entropy|self|rm|iwsi-w|iwsi|oracle)(?:-k([0-9]+(?:\.[0-9]+)?))?$"
+                "rm": "rm", "iwsi": "IWSI", "iwsi-w": "IWSI-w", "oracle": "oracle",
+                "entropy-paper": "entropy (paper)", "self-paper": "self (paper)"}
+# the strategies whose selection depends on k
+K_STRATEGIES = {"iwsi", "entropy", "self", "rm", "entropy-paper", "self-paper"}
+_NAME_LABEL = (r"^(?:{prefixes})-(base|none|lmsi|entropy-paper|entropy|self-paper|self|rm|iwsi-w|iwsi|oracle)"
+               r"(?:-k([0-9]+(?:\.[0-9]+)?))?$")
 SELECTION_PREFIXES, TRAIN_PREFIXES, EVAL_PREFIXES = ("filter",), ("train",), ("eval",)
 
 

@@ -8,7 +8,9 @@ test evaluations eval-<cell>.h5 (the plan's names, jobs/plan.h) and, for choosin
 test set, evaluations of the same adapters on the labeled valid split valid-<cell>.h5
 (scripts/demo_seeds.sh writes both). Prints and
 writes (default SEEDS_DIR/summary.md):
-  1. test accuracy per strategy and k: mean, sample std, min, max and every seed;
+  1. test accuracy per strategy and k: mean, sample std, min, max, every seed, and the pooled
+     accuracy (all seeds' questions together) with its 95% Wilson interval; the same as a figure
+     (default SEEDS_DIR/summary.png: every seed's accuracy with its own interval, and the pooled one);
   2. paired differences per seed (IWSI at each k minus LMSI, minus base): mean, std, min -- the
      seed spread of the base model cancels in a paired difference;
   3. "iwsi, k chosen on valid": per seed the k whose adapter is most accurate on the valid split
@@ -20,23 +22,58 @@ import os
 import re
 import statistics
 import sys
+from dataclasses import dataclass
 
+from intervals import interval_text, wilson_interval
 from iwsi_files import IwsiFileError, open_checked
+from report_doc import new_figure, save_figure
 
 
-def accuracy(path):
-    """The accuracy attribute of an eval file, checked like every file the report reads."""
-    return float(open_checked(path, "iwsi.eval").attr("accuracy"))
+@dataclass
+class Score:
+    accuracy: float  # %
+    correct: int
+    total: int
+
+
+def score(path):
+    """The accuracy, correct and total attributes of an eval file, checked like every file the report reads."""
+    f = open_checked(path, "iwsi.eval")
+    return Score(float(f.attr("accuracy")), int(f.attr("correct")), int(f.attr("total")))
 
 
 def cells_of(run_dir, prefix):
-    """{cell suffix: accuracy} for every PREFIX-<cell>.h5 of one run directory."""
+    """{cell suffix: Score} for every PREFIX-<cell>.h5 of one run directory."""
     found = {}
     for unfinished in glob.glob(os.path.join(run_dir, prefix + "-*.h5.tmp")):
-        accuracy(unfinished[:-len(".tmp")])  # says which job did not finish, unless it since has
+        score(unfinished[:-len(".tmp")])  # says which job did not finish, unless it since has
     for path in glob.glob(os.path.join(run_dir, prefix + "-*.h5")):
-        found[os.path.basename(path)[len(prefix) + 1:-3]] = accuracy(path)
+        found[os.path.basename(path)[len(prefix) + 1:-3]] = score(path)
     return found
+
+
+def seeds_figure(cells, scores, seeds, path):
+    """Per cell: every seed's test accuracy with its 95% Wilson interval, and the pooled one (black)."""
+    fig, (ax,) = new_figure(width=max(7.0, 0.9 * len(cells) + 2))
+    offsets = [0.3 * (i / max(1, len(seeds) - 1) - 0.5) for i in range(len(seeds))] if len(seeds) > 1 else [0.0]
+    for x, cell in enumerate(cells):
+        for i, (seed, _) in enumerate(seeds):
+            s = scores[seed][cell]
+            low, high = wilson_interval(s.correct, s.total)
+            ax.errorbar(x + offsets[i], s.accuracy, yerr=[[s.accuracy - low], [high - s.accuracy]], fmt="o",
+                        color=f"C{i % 10}", capsize=2, label=f"seed {seed}" if x == 0 else None)
+        correct, total = (sum(getattr(scores[seed][cell], a) for seed, _ in seeds) for a in ("correct", "total"))
+        low, high = wilson_interval(correct, total)
+        pooled = 100.0 * correct / total
+        ax.errorbar(x + 0.45, pooled, yerr=[[pooled - low], [high - pooled]], fmt="s", color="black", capsize=3,
+                    label="pooled" if x == 0 else None)
+    ax.set_xticks(range(len(cells)))
+    ax.set_xticklabels(cells, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title("Test accuracy per seed (bars: 95% Wilson intervals)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    save_figure(fig, path)
 
 
 def cell_key(cell):
@@ -45,7 +82,7 @@ def cell_key(cell):
     return (m.group(1), float(m.group(2))) if m else (cell, None)
 
 
-ORDER = ["base", "lmsi", "iwsi", "iwsi-w", "entropy", "self", "rm", "none", "oracle"]
+ORDER = ["base", "lmsi", "iwsi", "iwsi-w", "entropy", "entropy-paper", "self", "self-paper", "rm", "none", "oracle"]
 
 
 def table_order(cell):
@@ -72,17 +109,20 @@ def main(argv):
                    if (m := re.fullmatch(r"seed(\d+)", os.path.basename(d))))
     if not seeds:
         sys.exit(f"{args.directory}: no seed*/ run directories")
-    test = {seed: cells_of(d, "eval") for seed, d in seeds}
-    valid = {seed: cells_of(d, "valid") for seed, d in seeds}
+    scores = {seed: cells_of(d, "eval") for seed, d in seeds}
+    test = {seed: {cell: s.accuracy for cell, s in cells.items()} for seed, cells in scores.items()}
+    valid = {seed: {cell: s.accuracy for cell, s in cells_of(d, "valid").items()} for seed, d in seeds}
     cells = sorted(set.intersection(*(set(t) for t in test.values())), key=table_order)
     names = ", ".join(str(s) for s, _ in seeds)
     lines = [f"## Test accuracy (%) over seeds {names}", "",
-             "| strategy | k | mean | std | min | max | per seed |", "|---|---|---|---|---|---|---|"]
+             "| strategy | k | mean | std | min | max | per seed | pooled [95% Wilson] |",
+             "|---|---|---|---|---|---|---|---|"]
     for cell in cells:
         values = [test[s][cell] for s, _ in seeds]
         strategy, k = cell_key(cell)
+        correct, total = (sum(getattr(scores[s][cell], a) for s, _ in seeds) for a in ("correct", "total"))
         lines.append(f"| {strategy} | {k_text(k)} | " + " | ".join(f"{v:.1f}" for v in spread(values)) + " | "
-                     + ", ".join(f"{v:.1f}" for v in values) + " |")
+                     + ", ".join(f"{v:.1f}" for v in values) + f" | {interval_text(correct, total)} |")
 
     lines += ["", "## Paired differences per seed (percentage points)", "",
               "| strategy | k | minus LMSI: mean | std | min | minus base: mean | std | min |", "|---|---|---|---|---|---|---|---|"]
@@ -119,6 +159,10 @@ def main(argv):
                      f"{summary[1][0]:+.1f} ({summary[1][1]:.1f}) | {summary[2][0]:+.1f} ({summary[2][1]:.1f}) |")
     text = "\n".join(lines) + "\n"
     out = args.out or os.path.join(args.directory, "summary.md")
+    figure = os.path.splitext(out)[0] + ".png"
+    if cells:
+        seeds_figure(cells, scores, seeds, figure)
+        text += f"\n![Test accuracy per seed with 95% Wilson intervals]({os.path.basename(figure)})\n"
     with open(out, "w") as f:
         f.write(text)
     print(text, end="")

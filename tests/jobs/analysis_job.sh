@@ -154,6 +154,12 @@ for r in rows:
     correct = h5py.File(f"{sweep}/{name}", "r")["questions/correct"][:]
     close(num(r["accuracy"]), 100.0 * np.mean(correct == 1), f"accuracy of {name}")
     assert int(r["correct"]) == int(np.sum(correct == 1)) and int(r["total"]) == correct.size, name
+    # 95% Wilson interval: the p with n (p_hat - p)^2 = z^2 p (1 - p), the roots of a quadratic
+    n_, p_hat, z = correct.size, np.mean(correct == 1), 1.959963984540054
+    low, high = sorted(np.roots([n_ + z * z, -(2 * n_ * p_hat + z * z), n_ * p_hat * p_hat]).real)
+    close(num(r["ci95_low"]), 100 * max(low, 0.0), f"ci95_low of {name}")
+    close(num(r["ci95_high"]), 100 * min(high, 1.0), f"ci95_high of {name}")
+    assert num(r["ci95_low"]) <= num(r["accuracy"]) <= num(r["ci95_high"]), r
     selection, method = selection_of[name]
     assert r["method"] == method, (name, r["method"], method)
     if selection is None:
@@ -175,6 +181,7 @@ for r in table("accuracy_vs_k"):
     close(num(r["sigma_k"]), w[n - 1], f"sigma_k of {r['cell']} k={k}")
     evals = [x for x in rows if x["file"].startswith(r["cell"] + "/") and x["method"] == f"IWSI k={k:g}"]
     assert len(evals) == 1 and num(r["accuracy"]) == num(evals[0]["accuracy"]), (r, evals)
+    assert num(r["ci95_low"]) == num(evals[0]["ci95_low"]) and num(r["ci95_high"]) == num(evals[0]["ci95_high"]), r
 assert len(table("accuracy_vs_k")) == 4
 
 # DS intervals and losses per cell, recomputed with numpy.

@@ -30,7 +30,8 @@ text = open(sys.argv[1]).read()
 rows = {tuple(c.strip() for c in line.split("|")[1:3]): [c.strip() for c in line.split("|")[3:-1]]
         for line in text.split("## Paired")[0].splitlines() if line.startswith("| ") and not line.startswith("| strategy")}
 # test accuracy: mean, std, min, max, per seed
-assert rows[("base", "-")] == ["30.0", "14.1", "20.0", "40.0", "40.0, 20.0"], rows[("base", "-")]
+# ... and pooled: base has 40 + 20 of 200 right, 30.0% with 95% Wilson interval [24.1, 36.7] (by hand: centre 0.30377, half-width 0.06302)
+assert rows[("base", "-")] == ["30.0", "14.1", "20.0", "40.0", "40.0, 20.0", "30.0 [24.1, 36.7]"], rows[("base", "-")]
 assert rows[("iwsi", "80")][:4] == ["70.0", "28.3", "50.0", "90.0"]
 # paired differences: iwsi k30 - lmsi = +30, +20; minus base = +20, +25
 paired = [line for line in text.splitlines() if line.startswith("| iwsi | 30 |")][1]
@@ -39,5 +40,7 @@ assert [c.strip() for c in paired.split("|")[3:-1]] == ["+25.0", "7.1", "+20.0",
 assert "| 0 | 80 | 70.0 | 50.0 | 30.0 | 40.0 | +20.0 | +10.0 |" in text, text
 assert "| 1 | 30 | 60.0 | 45.0 | 25.0 | 20.0 | +20.0 | +25.0 |" in text, text
 assert "| mean (std) | | | 47.5 (3.5) | | | +20.0 (0.0) | +17.5 (10.6) |" in text, text
+assert "![Test accuracy per seed with 95% Wilson intervals](summary.png)" in text
 PY
+check "the seeds figure is a PNG" "$PY" -c "import sys; assert open(sys.argv[1], 'rb').read(8) == b'\x89PNG\r\n\x1a\n'" "$WORK/seeds/summary.png"
 finish
