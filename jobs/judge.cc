@@ -99,23 +99,6 @@ std::vector<std::string> rating_texts(const LoadedModel& loaded, const std::vect
   return ratings;
 }
 
-SamplingParams rating_params(const JobContext& context, const Tokenizer& tokenizer) {
-  SamplingParams params;
-  params.temperature = context.get<double>("judge.temperature");
-  params.top_k = context.get<int64_t>("judge.top_k");
-  params.top_p = context.get<double>("judge.top_p");
-  params.max_length = context.get<int64_t>("judge.max_length");
-  params.max_new_tokens = context.get<int64_t>("judge.max_new_tokens");
-  params.seed = static_cast<uint64_t>(context.get<int64_t>("judge.seed"));
-  params.eos_ids = tokenizer.eos_ids();
-  check_range("judge.temperature", params.temperature, 0, 100);
-  check_range("judge.top_k", static_cast<double>(params.top_k), 0, 1e9);
-  check_range("judge.top_p", params.top_p, 0, 1, /*low_open=*/true);
-  check_range("judge.max_length", static_cast<double>(params.max_length), 0, 1e7);
-  check_range("judge.max_new_tokens", static_cast<double>(params.max_new_tokens), 1, 1e7);
-  return params;
-}
-
 int run(const JobContext& context) {
   const std::string candidates_path = context.get<std::string>("judge.candidates");
   const std::string output = context.get<std::string>("judge.output");
@@ -137,7 +120,7 @@ int run(const JobContext& context) {
                                          {candidates_path, context.get<std::string>("model.path")});
   H5Id candidates = open_output_for_read(candidates_path, kCandidatesSchema, kCandidatesVersion);
   const LoadedModel loaded = load_model(context);
-  const SamplingParams params = rating_params(context, loaded.tokenizer);
+  const SamplingParams params = sampling_limits(context, "judge", loaded.tokenizer);  // method generated
   const EngineOptions engine{batch_rows, EngineOptions{}.max_prefill_tokens, max_positions(context)};
   const Provenance provenance = context.provenance({candidates_path, loaded.path});
   torch::NoGradGuard no_grad;

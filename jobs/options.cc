@@ -113,20 +113,27 @@ LoadedModel load_model(const JobContext& context) {
   return loaded;
 }
 
-SamplingParams sampling_params(const JobContext& context, const Tokenizer& tokenizer) {
+SamplingParams sampling_limits(const JobContext& context, const std::string& section, const Tokenizer& tokenizer) {
+  const auto option = [&](const char* name) { return section + "." + name; };
   SamplingParams params;
-  params.temperature = context.get<double>("sampling.temperature");
-  params.top_k = context.get<int64_t>("sampling.top_k");
-  params.top_p = context.get<double>("sampling.top_p");
-  params.max_new_tokens = context.get<int64_t>("sampling.max_new_tokens");
-  params.max_length = context.get<int64_t>("sampling.max_length");
-  params.seed = static_cast<uint64_t>(context.get<int64_t>("sampling.seed"));
+  params.temperature = context.get<double>(option("temperature"));
+  params.top_k = context.get<int64_t>(option("top_k"));
+  params.top_p = context.get<double>(option("top_p"));
+  params.max_new_tokens = context.get<int64_t>(option("max_new_tokens"));
+  params.max_length = context.get<int64_t>(option("max_length"));
+  params.seed = static_cast<uint64_t>(context.get<int64_t>(option("seed")));
+  check_range(option("temperature"), params.temperature, 0, 100);
+  check_range(option("top_k"), static_cast<double>(params.top_k), 0, 1e9);
+  check_range(option("top_p"), params.top_p, 0, 1, /*low_open=*/true);
+  check_range(option("max_new_tokens"), static_cast<double>(params.max_new_tokens), 1, 1e7);
+  check_range(option("max_length"), static_cast<double>(params.max_length), 0, 1e7);
+  params.eos_ids = tokenizer.eos_ids();
+  return params;
+}
+
+SamplingParams sampling_params(const JobContext& context, const Tokenizer& tokenizer) {
+  SamplingParams params = sampling_limits(context, "sampling", tokenizer);
   params.ignore_eos = context.get<bool>("sampling.ignore_eos");
-  check_range("sampling.temperature", params.temperature, 0, 100);
-  check_range("sampling.top_k", static_cast<double>(params.top_k), 0, 1e9);
-  check_range("sampling.top_p", params.top_p, 0, 1, /*low_open=*/true);
-  check_range("sampling.max_new_tokens", static_cast<double>(params.max_new_tokens), 1, 1e7);
-  check_range("sampling.max_length", static_cast<double>(params.max_length), 0, 1e7);
   check_range("sampling.m", static_cast<double>(context.get<int64_t>("sampling.m")), 1, 1e6);
   if (context.has("sampling.stop"))
     for (const std::string& stop : context.get<std::vector<std::string>>("sampling.stop")) {
@@ -138,7 +145,6 @@ SamplingParams sampling_params(const JobContext& context, const Tokenizer& token
       check_range("sampling.stop_token_ids", static_cast<double>(id), 0, tokenizer.vocab_size() - 1);
       params.stop_token_ids.push_back(static_cast<int32_t>(id));
     }
-  params.eos_ids = tokenizer.eos_ids();
   return params;
 }
 

@@ -51,6 +51,9 @@ std::vector<std::string> concat(std::initializer_list<std::vector<std::string>> 
 
 // [sampling] options, validated; EOS ids from the tokenizer.
 SamplingParams sampling_params(const JobContext& context, const Tokenizer& tokenizer);
+// The token choice and length limits of one section's options ("sampling", "judge"): temperature,
+// top_k, top_p, max_new_tokens, max_length and seed, each range-checked; EOS ids from the tokenizer.
+SamplingParams sampling_limits(const JobContext& context, const std::string& section, const Tokenizer& tokenizer);
 EngineOptions engine_options(const JobContext& context);
 // [model] max_positions, validated (0 = the model's max_position_embeddings).
 int64_t max_positions(const JobContext& context);

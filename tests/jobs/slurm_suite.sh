@@ -90,7 +90,7 @@ expect_failure "a bad [slurm] value is refused before anything is submitted" \
   "[slurm] hdf5_file_locking = maybe: expected true or false" slurm/submit.sh "$bad_slurm" "$WORK/bad_sweep"
 sed 's#^strategies = .*#strategies = iwsi,best#' "$WORK/sweep.ini" >"$WORK/bad_strategy.ini"
 expect_failure "an unknown strategy is refused by the binary's plan, listing its own" \
-  'unknown strategy of --run.strategies "best" (valid: none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w)' \
+  'unknown strategy of --run.strategies "best" (valid: none, lmsi, iwsi, entropy, self, rm, oracle, iwsi-w, entropy-paper, self-paper)' \
   slurm/submit.sh "$WORK/bad_strategy.ini" "$WORK/bad_sweep"
 check "... and nothing of it was queued" test -z "$(squeue -h -o '%k' | grep bad_sweep)"
 check "the Slurm scripts run no Python (a login node may lack it, or h5py)" \
